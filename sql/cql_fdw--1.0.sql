@@ -1,0 +1,33 @@
+/* cql_fdw--1.0.sql */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION cql_fdw" to load this file. \quit
+
+CREATE FUNCTION cql_fdw_handler()
+RETURNS fdw_handler
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION cql_fdw_validator(text[], oid)
+RETURNS void
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT;
+
+CREATE FOREIGN DATA WRAPPER cql_fdw
+  HANDLER cql_fdw_handler
+  VALIDATOR cql_fdw_validator;
+
+-- Run one CQL statement on a server with the caller's user mapping.  It can
+-- drop keyspaces: revoked from PUBLIC, and it checks USAGE on the server.
+CREATE FUNCTION cql_fdw_execute(server name, cql text, consistency text DEFAULT 'ONE')
+RETURNS text
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE;
+
+REVOKE ALL ON FUNCTION cql_fdw_execute(name, text, text) FROM PUBLIC;
+
+-- Close this backend's sessions that no scan is using.
+CREATE FUNCTION cql_fdw_disconnect_all()
+RETURNS bool
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT PARALLEL RESTRICTED;

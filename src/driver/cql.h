@@ -1,0 +1,374 @@
+/*-------------------------------------------------------------------------
+ *
+ * cql.h
+ *		  Public interface of the embedded CQL native protocol v4 driver.
+ *
+ * The driver never includes PostgreSQL headers, never allocates with palloc
+ * and never longjmps: every entry point returns a code (CQL_OK or a negative
+ * CQL_E*) and keeps the details in a cql_error.  The FDW side maps those
+ * codes to SQLSTATEs in one place (src/fdw/error.c).
+ *
+ * Values travel as cql_slice: a pointer into a received frame body and a
+ * length, where a negative length means null (-1) or unset (-2).  Nothing is
+ * copied between the socket and the caller's conversion code.
+ *
+ * IDENTIFICATION
+ *		  src/driver/cql.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CQL_H
+#define CQL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------- return codes ---------- */
+
+#define CQL_OK				0
+#define CQL_EMPTY			1		/* a zero-length value of a fixed-size type */
+#define CQL_EAGAIN			(-1)	/* decoder: need more bytes */
+#define CQL_EPROTO			(-2)	/* malformed or corrupt protocol data */
+#define CQL_ETOOBIG			(-3)	/* a frame over the maximum size */
+#define CQL_ENOMEM			(-4)
+#define CQL_EINVAL			(-5)	/* bad argument from the caller */
+#define CQL_ESERVER			(-6)	/* the server answered with ERROR */
+#define CQL_ECONN			(-7)	/* connection refused, closed or defunct */
+#define CQL_ETIMEDOUT		(-8)	/* connect or request deadline passed */
+#define CQL_EAUTH			(-9)	/* authentication failed or unsupported */
+#define CQL_ETLS			(-10)
+#define CQL_ECANCELED		(-11)	/* request abandoned or session closed */
+#define CQL_ERANGE			(-12)	/* value outside the range of the target */
+#define CQL_ETYPE			(-13)	/* value does not fit the CQL type */
+#define CQL_EBUSY			(-14)	/* no stream id free on the connection */
+
+extern const char *cql_strerror(int rc);
+
+/* ---------- protocol constants ---------- */
+
+#define CQL_PROTOCOL_VERSION	4
+#define CQL_MAX_FRAME_BODY		(256 * 1024 * 1024)
+
+enum cql_opcode
+{
+	CQL_OP_ERROR = 0x00,
+	CQL_OP_STARTUP = 0x01,
+	CQL_OP_READY = 0x02,
+	CQL_OP_AUTHENTICATE = 0x03,
+	CQL_OP_OPTIONS = 0x05,
+	CQL_OP_SUPPORTED = 0x06,
+	CQL_OP_QUERY = 0x07,
+	CQL_OP_RESULT = 0x08,
+	CQL_OP_PREPARE = 0x09,
+	CQL_OP_EXECUTE = 0x0A,
+	CQL_OP_REGISTER = 0x0B,
+	CQL_OP_EVENT = 0x0C,
+	CQL_OP_BATCH = 0x0D,
+	CQL_OP_AUTH_CHALLENGE = 0x0E,
+	CQL_OP_AUTH_RESPONSE = 0x0F,
+	CQL_OP_AUTH_SUCCESS = 0x10
+};
+
+enum cql_consistency
+{
+	CQL_CONSISTENCY_ANY = 0x0000,
+	CQL_CONSISTENCY_ONE = 0x0001,
+	CQL_CONSISTENCY_TWO = 0x0002,
+	CQL_CONSISTENCY_THREE = 0x0003,
+	CQL_CONSISTENCY_QUORUM = 0x0004,
+	CQL_CONSISTENCY_ALL = 0x0005,
+	CQL_CONSISTENCY_LOCAL_QUORUM = 0x0006,
+	CQL_CONSISTENCY_EACH_QUORUM = 0x0007,
+	CQL_CONSISTENCY_SERIAL = 0x0008,
+	CQL_CONSISTENCY_LOCAL_SERIAL = 0x0009,
+	CQL_CONSISTENCY_LOCAL_ONE = 0x000A
+};
+
+extern const char *cql_consistency_name(int consistency);
+/* -1 if the name is not a consistency level (case-insensitive) */
+extern int	cql_consistency_from_name(const char *name);
+
+/* Server error codes (ERROR message body) */
+enum cql_server_error
+{
+	CQL_SERVER_ERROR = 0x0000,
+	CQL_PROTOCOL_ERROR = 0x000A,
+	CQL_BAD_CREDENTIALS = 0x0100,
+	CQL_UNAVAILABLE = 0x1000,
+	CQL_OVERLOADED = 0x1001,
+	CQL_IS_BOOTSTRAPPING = 0x1002,
+	CQL_TRUNCATE_ERROR = 0x1003,
+	CQL_WRITE_TIMEOUT = 0x1100,
+	CQL_READ_TIMEOUT = 0x1200,
+	CQL_READ_FAILURE = 0x1300,
+	CQL_FUNCTION_FAILURE = 0x1400,
+	CQL_WRITE_FAILURE = 0x1500,
+	CQL_SYNTAX_ERROR = 0x2000,
+	CQL_UNAUTHORIZED = 0x2100,
+	CQL_INVALID = 0x2200,
+	CQL_CONFIG_ERROR = 0x2300,
+	CQL_ALREADY_EXISTS = 0x2400,
+	CQL_UNPREPARED = 0x2500
+};
+
+extern const char *cql_server_error_name(int server_code);
+
+/* ---------- types ---------- */
+
+enum cql_type_id
+{
+	CQL_TYPE_CUSTOM = 0x0000,
+	CQL_TYPE_ASCII = 0x0001,
+	CQL_TYPE_BIGINT = 0x0002,
+	CQL_TYPE_BLOB = 0x0003,
+	CQL_TYPE_BOOLEAN = 0x0004,
+	CQL_TYPE_COUNTER = 0x0005,
+	CQL_TYPE_DECIMAL = 0x0006,
+	CQL_TYPE_DOUBLE = 0x0007,
+	CQL_TYPE_FLOAT = 0x0008,
+	CQL_TYPE_INT = 0x0009,
+	CQL_TYPE_TIMESTAMP = 0x000B,
+	CQL_TYPE_UUID = 0x000C,
+	CQL_TYPE_VARCHAR = 0x000D,
+	CQL_TYPE_VARINT = 0x000E,
+	CQL_TYPE_TIMEUUID = 0x000F,
+	CQL_TYPE_INET = 0x0010,
+	CQL_TYPE_DATE = 0x0011,
+	CQL_TYPE_TIME = 0x0012,
+	CQL_TYPE_SMALLINT = 0x0013,
+	CQL_TYPE_TINYINT = 0x0014,
+	CQL_TYPE_DURATION = 0x0015,
+	CQL_TYPE_LIST = 0x0020,
+	CQL_TYPE_MAP = 0x0021,
+	CQL_TYPE_SET = 0x0022,
+	CQL_TYPE_UDT = 0x0030,
+	CQL_TYPE_TUPLE = 0x0031,
+	/* not wire ids: custom types the driver recognises by class name */
+	CQL_TYPE_VECTOR = 0x0100
+};
+
+/*
+ * A type descriptor.  Descriptors are immutable once decoded and live in the
+ * arena of whatever carried them (a result, a prepared statement's metadata).
+ * A custom DurationType arrives as id CQL_TYPE_DURATION, a custom VectorType
+ * as CQL_TYPE_VECTOR with sub[0] and dimension set; other custom types keep
+ * CQL_TYPE_CUSTOM and their class name.
+ */
+typedef struct cql_type cql_type;
+struct cql_type
+{
+	int			id;
+	int			nsub;			/* list/set/vector 1, map 2, tuple/UDT n */
+	const cql_type **sub;
+	const char **field_names;	/* UDT: nsub names */
+	const char *keyspace;		/* UDT */
+	const char *name;			/* UDT */
+	const char *custom_class;	/* CUSTOM (and the original of a recognised one) */
+	int			dimension;		/* VECTOR */
+};
+
+extern const char *cql_type_name(int type_id);
+
+/* A value on the wire: len >= 0 bytes at data, or CQL_NULL / CQL_UNSET. */
+#define CQL_NULL	(-1)
+#define CQL_UNSET	(-2)
+
+typedef struct cql_slice
+{
+	const uint8_t *data;
+	int32_t		len;
+} cql_slice;
+
+/* ---------- errors ---------- */
+
+/*
+ * Everything known about a failure.  'code' is the CQL_E* return code; when
+ * it is CQL_ESERVER the server_* fields hold the ERROR body.
+ */
+typedef struct cql_error
+{
+	int			code;
+	int			server_code;	/* enum cql_server_error, when code == CQL_ESERVER */
+	char		message[1024];	/* the server's or the driver's message */
+	char		host[72];		/* address:port the failure came from, or "" */
+	int			consistency;	/* -1 when not applicable */
+	int			received;
+	int			required;		/* blockfor / required */
+	int			alive;
+	int			num_failures;
+	bool		data_present;
+	char		write_type[32];
+	char		keyspace[64];	/* ALREADY_EXISTS, FUNCTION_FAILURE */
+	char		table[64];
+} cql_error;
+
+extern void cql_error_clear(cql_error *err);
+extern void cql_error_set(cql_error *err, int code, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+
+/* ---------- value decoding (value.c) ---------- */
+
+/*
+ * Decoders read a non-null slice.  They return CQL_OK, CQL_EMPTY for a
+ * zero-length value of a fixed-size type (which reads as null everywhere in
+ * cql_fdw), or CQL_EPROTO when the length is wrong for the type.
+ */
+extern int	cql_decode_boolean(cql_slice v, bool *out);
+extern int	cql_decode_tinyint(cql_slice v, int8_t *out);
+extern int	cql_decode_smallint(cql_slice v, int16_t *out);
+extern int	cql_decode_int(cql_slice v, int32_t *out);
+extern int	cql_decode_bigint(cql_slice v, int64_t *out);	/* bigint, counter, timestamp, time */
+extern int	cql_decode_float(cql_slice v, float *out);
+extern int	cql_decode_double(cql_slice v, double *out);
+extern int	cql_decode_uuid(cql_slice v, uint8_t out[16]);
+extern int	cql_decode_date(cql_slice v, uint32_t *out);	/* days, 2^31 = epoch */
+extern int	cql_decode_duration(cql_slice v, int32_t *months, int32_t *days,
+								int64_t *nanos);
+/* decimal: scale and the varint unscaled value (a slice into v) */
+extern int	cql_decode_decimal(cql_slice v, int32_t *scale, cql_slice *unscaled);
+extern int	cql_decode_inet(cql_slice v, uint8_t addr[16], int *addrlen);
+/* the decimal text of a varint; buf needs cql_varint_text_size(v) bytes */
+extern size_t cql_varint_text_size(cql_slice v);
+extern int	cql_varint_to_text(cql_slice v, char *buf, size_t size);
+
+/* ---------- the reactor: one libuv loop per backend ---------- */
+
+typedef struct cql_reactor cql_reactor;
+
+extern cql_reactor *cql_reactor_new(void);
+extern void cql_reactor_free(cql_reactor *r);
+
+/* A descriptor that becomes readable when the driver has I/O to do. */
+extern int	cql_reactor_fd(cql_reactor *r);
+
+/* Milliseconds until the next driver timer is due, or -1 for none. */
+extern int	cql_reactor_timeout(cql_reactor *r);
+
+/* Run due callbacks and pending I/O once, never blocking. */
+extern void cql_reactor_run(cql_reactor *r);
+
+/* ---------- futures ---------- */
+
+/*
+ * A future is the handle of one request.  It completes inside a driver
+ * callback (from cql_reactor_run); the caller polls cql_future_done().
+ * cql_future_release() frees a done future, or abandons a pending one (the
+ * driver frees it when its response arrives or its connection dies), so a
+ * caller unwinding from an error never has to wait for the server.
+ */
+typedef struct cql_future cql_future;
+typedef struct cql_result cql_result;
+
+extern bool cql_future_done(const cql_future *f);
+extern int	cql_future_rc(const cql_future *f);
+extern const cql_error *cql_future_error(const cql_future *f);
+
+/* The result of a done, successful future; still owned by the future. */
+extern cql_result *cql_future_result(cql_future *f);
+
+/* Take ownership of the result, so it outlives the future. */
+extern cql_result *cql_future_take_result(cql_future *f);
+extern void cql_future_release(cql_future *f);
+
+/* ---------- results ---------- */
+
+enum cql_result_kind
+{
+	CQL_RESULT_VOID = 0x0001,
+	CQL_RESULT_ROWS = 0x0002,
+	CQL_RESULT_SET_KEYSPACE = 0x0003,
+	CQL_RESULT_PREPARED = 0x0004,
+	CQL_RESULT_SCHEMA_CHANGE = 0x0005
+};
+
+typedef struct cql_column
+{
+	const char *keyspace;
+	const char *table;
+	const char *name;
+	const cql_type *type;
+} cql_column;
+
+extern int	cql_result_kind(const cql_result *res);
+extern void cql_result_free(cql_result *res);
+
+/* Rows results */
+extern int	cql_result_column_count(const cql_result *res);
+extern const cql_column *cql_result_column(const cql_result *res, int i);
+extern int32_t cql_result_row_count(const cql_result *res);
+extern bool cql_result_has_more_pages(const cql_result *res);
+extern cql_slice cql_result_paging_state(const cql_result *res);
+
+/*
+ * Iterate the rows of a page: each call fills cells[0..ncolumns-1] with
+ * slices into the page and returns 1, or returns 0 after the last row.
+ * The rows were bounds-checked when the page was decoded.
+ */
+typedef struct cql_row_cursor
+{
+	const uint8_t *pos;
+	int32_t		remaining;
+	int			ncolumns;
+} cql_row_cursor;
+
+extern void cql_result_rows(const cql_result *res, cql_row_cursor *cur);
+extern int	cql_row_next(cql_row_cursor *cur, cql_slice *cells);
+
+/* Schema_change results: change ("CREATED"...), target ("TABLE"...), names */
+extern const char *cql_result_schema_change(const cql_result *res,
+											const char **target,
+											const char **keyspace,
+											const char **name);
+extern const char *cql_result_keyspace(const cql_result *res);	/* SET_KEYSPACE */
+
+/* ---------- sessions ---------- */
+
+typedef struct cql_session cql_session;
+
+typedef struct cql_session_config
+{
+	const char *const *hosts;	/* numeric IPv4/IPv6 addresses */
+	int			nhosts;
+	int			port;
+	const char *username;		/* NULL: no authentication offered */
+	const char *password;
+	int			connect_timeout_ms;
+	int			request_timeout_ms;
+} cql_session_config;
+
+/* The statement-level options of QUERY and EXECUTE. */
+typedef struct cql_query_params
+{
+	int			consistency;
+	int			serial_consistency;	/* 0: not sent */
+	int32_t		page_size;		/* <= 0: not sent (server default) */
+	cql_slice	paging_state;	/* len <= 0: not sent */
+	const cql_slice *values;	/* bound values */
+	int			nvalues;
+	const char *const *names;	/* named values, or NULL */
+	bool		skip_metadata;
+	bool		has_timestamp;
+	int64_t		timestamp;		/* microseconds since the epoch */
+} cql_query_params;
+
+extern cql_session *cql_session_new(cql_reactor *r, const cql_session_config *cfg,
+									cql_error *err);
+extern void cql_session_free(cql_session *s);
+
+/* True when the session has a connection ready for requests. */
+extern bool cql_session_ready(cql_session *s);
+
+/* Start connecting (if not connected); the future completes when ready. */
+extern cql_future *cql_session_connect(cql_session *s);
+
+extern cql_future *cql_session_query(cql_session *s, const char *cql,
+									 const cql_query_params *params);
+
+/* "address:port" of the connection requests go to, or "" */
+extern const char *cql_session_host(cql_session *s);
+
+/* Requests sent whose responses have not arrived, abandoned ones included. */
+extern int	cql_session_in_flight(cql_session *s);
+
+#endif							/* CQL_H */

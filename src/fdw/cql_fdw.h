@@ -1,0 +1,90 @@
+/*-------------------------------------------------------------------------
+ *
+ * cql_fdw.h
+ *		  Foreign-data wrapper for Apache Cassandra and ScyllaDB.
+ *
+ * The PostgreSQL side of cql_fdw.  It talks to the embedded driver only
+ * through src/driver/cql.h, and is the only place that turns driver errors
+ * into ereport.
+ *
+ * IDENTIFICATION
+ *		  src/fdw/cql_fdw.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CQL_FDW_H
+#define CQL_FDW_H
+
+#include "foreign/fdwapi.h"
+#include "foreign/foreign.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+
+#include "cql.h"
+
+/* defaults of options */
+#define CQLFDW_DEFAULT_PORT				9042
+#define CQLFDW_DEFAULT_FETCH_SIZE		5000
+#define CQLFDW_DEFAULT_CONNECT_TIMEOUT	5000	/* ms */
+#define CQLFDW_DEFAULT_REQUEST_TIMEOUT	12000	/* ms */
+#define CQLFDW_MAX_FETCH_SIZE			1000000
+
+/* The options of a server, resolved with the user mapping. */
+typedef struct CqlServerOptions
+{
+	char	   *hosts;
+	int			port;
+	int			connect_timeout;
+	int			request_timeout;
+	int			fetch_size;
+	int			read_consistency;
+	char	   *username;
+	char	   *password;
+} CqlServerOptions;
+
+/* The options of a foreign table, with the server's as defaults. */
+typedef struct CqlTableOptions
+{
+	char	   *keyspace;
+	char	   *table;
+	int			fetch_size;
+	int			read_consistency;
+} CqlTableOptions;
+
+/* in option.c */
+extern void cqlfdw_server_options(ForeignServer *server, UserMapping *user,
+								  CqlServerOptions *opts);
+extern void cqlfdw_table_options(Oid relid, const CqlServerOptions *server,
+								 CqlTableOptions *opts);
+extern char *cqlfdw_column_name(Oid relid, AttrNumber attnum);
+
+/* in connection.c */
+extern cql_session *cqlfdw_get_session(UserMapping *user, const CqlServerOptions *opts);
+extern void cqlfdw_session_pin(UserMapping *user);
+extern void cqlfdw_session_unpin(Oid umid);
+
+/* in reactor.c */
+extern cql_reactor *cqlfdw_reactor(void);
+extern void cqlfdw_wait(cql_future *f);
+extern void cqlfdw_wait_owned(cql_future *f);
+
+/* in error.c */
+extern void cqlfdw_report(int elevel, const cql_error *err, const char *cql,
+						  const char *server);
+extern cql_result *cqlfdw_finish(cql_future *f, const char *cql, const char *server);
+
+/* in deparse.c */
+extern char *cqlfdw_quote_identifier(const char *ident);
+extern void cqlfdw_append_identifier(StringInfo buf, const char *ident);
+
+/* in convert.c */
+typedef struct CqlConvState CqlConvState;
+extern CqlConvState *cqlfdw_conv_init(Relation rel, const List *attnums,
+									  const cql_result *res);
+extern void cqlfdw_conv_row(CqlConvState *cs, const cql_slice *cells,
+							Datum *values, bool *nulls);
+
+/* in scan.c */
+extern void cqlfdw_scan_routines(FdwRoutine *routine);
+
+#endif							/* CQL_FDW_H */

@@ -1,0 +1,296 @@
+/*-------------------------------------------------------------------------
+ *
+ * option.c
+ *		  Validation and lookup of cql_fdw's options.
+ *
+ * Every option belongs to one catalog (server, user mapping, foreign table,
+ * column).  A misplaced or misspelled option is refused with the list of the
+ * options valid where it was given.
+ *
+ * IDENTIFICATION
+ *		  src/fdw/option.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/reloptions.h"
+#include "catalog/pg_foreign_data_wrapper.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
+#include "catalog/pg_user_mapping.h"
+#include "catalog/pg_attribute.h"
+#include "commands/defrem.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "cql_fdw.h"
+
+typedef enum OptionKind
+{
+	OPT_STRING,
+	OPT_PORT,
+	OPT_MILLISECONDS,
+	OPT_FETCH_SIZE,
+	OPT_CONSISTENCY,
+	OPT_HOSTS,
+	OPT_IDENTIFIER
+} OptionKind;
+
+typedef struct CqlOption
+{
+	const char *keyword;
+	Oid			context;		/* catalog the option belongs to */
+	OptionKind	kind;
+} CqlOption;
+
+static const CqlOption valid_options[] = {
+	{"hosts", ForeignServerRelationId, OPT_HOSTS},
+	{"port", ForeignServerRelationId, OPT_PORT},
+	{"connect_timeout", ForeignServerRelationId, OPT_MILLISECONDS},
+	{"request_timeout", ForeignServerRelationId, OPT_MILLISECONDS},
+	{"fetch_size", ForeignServerRelationId, OPT_FETCH_SIZE},
+	{"read_consistency", ForeignServerRelationId, OPT_CONSISTENCY},
+	{"username", UserMappingRelationId, OPT_STRING},
+	{"password", UserMappingRelationId, OPT_STRING},
+	{"keyspace", ForeignTableRelationId, OPT_IDENTIFIER},
+	{"table", ForeignTableRelationId, OPT_IDENTIFIER},
+	{"fetch_size", ForeignTableRelationId, OPT_FETCH_SIZE},
+	{"read_consistency", ForeignTableRelationId, OPT_CONSISTENCY},
+	{"column_name", AttributeRelationId, OPT_IDENTIFIER},
+	{NULL, InvalidOid, OPT_STRING}
+};
+
+static int	parse_int_option(DefElem *def, int min, int max);
+static int	parse_consistency(DefElem *def);
+static void check_option_value(const CqlOption *opt, DefElem *def);
+
+PG_FUNCTION_INFO_V1(cql_fdw_validator);
+
+/*
+ * Validate the generic options given to a FOREIGN DATA WRAPPER, SERVER,
+ * USER MAPPING or FOREIGN TABLE that uses cql_fdw.
+ */
+Datum
+cql_fdw_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options_list = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+	ListCell   *cell;
+
+	foreach(cell, options_list)
+	{
+		DefElem    *def = (DefElem *) lfirst(cell);
+		const CqlOption *found = NULL;
+
+		for (const CqlOption *opt = valid_options; opt->keyword; opt++)
+		{
+			if (opt->context == catalog && strcmp(opt->keyword, def->defname) == 0)
+			{
+				found = opt;
+				break;
+			}
+		}
+		if (found == NULL)
+		{
+			StringInfoData buf;
+
+			initStringInfo(&buf);
+			for (const CqlOption *opt = valid_options; opt->keyword; opt++)
+			{
+				if (opt->context == catalog)
+					appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "", opt->keyword);
+			}
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid option \"%s\"", def->defname),
+					 buf.len > 0
+					 ? errhint("Valid options in this context are: %s.", buf.data)
+					 : errhint("There are no valid options in this context.")));
+		}
+		check_option_value(found, def);
+	}
+
+	PG_RETURN_VOID();
+}
+
+static void
+check_option_value(const CqlOption *opt, DefElem *def)
+{
+	const char *value = defGetString(def);
+
+	switch (opt->kind)
+	{
+		case OPT_STRING:
+			break;
+		case OPT_PORT:
+			(void) parse_int_option(def, 1, 65535);
+			break;
+		case OPT_MILLISECONDS:
+			(void) parse_int_option(def, 1, INT_MAX);
+			break;
+		case OPT_FETCH_SIZE:
+			(void) parse_int_option(def, 1, CQLFDW_MAX_FETCH_SIZE);
+			break;
+		case OPT_CONSISTENCY:
+			(void) parse_consistency(def);
+			break;
+		case OPT_IDENTIFIER:
+			if (value[0] == '\0')
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+						 errmsg("option \"%s\" must not be empty", def->defname)));
+			break;
+		case OPT_HOSTS:
+			{
+				char	   *copy = pstrdup(value);
+				char	   *tok;
+				char	   *save;
+				int			n = 0;
+
+				for (tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+					n++;
+				if (n == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+							 errmsg("option \"hosts\" must name at least one host"),
+							 errhint("Give a comma-separated list of host names or IP addresses.")));
+				break;
+			}
+	}
+}
+
+static int
+parse_int_option(DefElem *def, int min, int max)
+{
+	const char *value = defGetString(def);
+	char	   *end;
+	long		v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < min || v > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, value),
+				 errhint("Valid values are integers from %d to %d.", min, max)));
+	return (int) v;
+}
+
+static int
+parse_consistency(DefElem *def)
+{
+	const char *value = defGetString(def);
+	int			cl = cql_consistency_from_name(value);
+
+	/* reads cannot use ANY, and serial levels are for conditional updates */
+	if (cl < 0 || cl == CQL_CONSISTENCY_ANY ||
+		cl == CQL_CONSISTENCY_SERIAL || cl == CQL_CONSISTENCY_LOCAL_SERIAL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, value),
+				 errhint("Valid values are ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE.")));
+	return cl;
+}
+
+/*
+ * The options that decide how to reach a server and how to read from it,
+ * from the server and the user mapping.
+ */
+void
+cqlfdw_server_options(ForeignServer *server, UserMapping *user,
+					  CqlServerOptions *opts)
+{
+	ListCell   *lc;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->hosts = "127.0.0.1";
+	opts->port = CQLFDW_DEFAULT_PORT;
+	opts->connect_timeout = CQLFDW_DEFAULT_CONNECT_TIMEOUT;
+	opts->request_timeout = CQLFDW_DEFAULT_REQUEST_TIMEOUT;
+	opts->fetch_size = CQLFDW_DEFAULT_FETCH_SIZE;
+	opts->read_consistency = CQL_CONSISTENCY_LOCAL_ONE;
+
+	foreach(lc, server->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "hosts") == 0)
+			opts->hosts = defGetString(def);
+		else if (strcmp(def->defname, "port") == 0)
+			opts->port = parse_int_option(def, 1, 65535);
+		else if (strcmp(def->defname, "connect_timeout") == 0)
+			opts->connect_timeout = parse_int_option(def, 1, INT_MAX);
+		else if (strcmp(def->defname, "request_timeout") == 0)
+			opts->request_timeout = parse_int_option(def, 1, INT_MAX);
+		else if (strcmp(def->defname, "fetch_size") == 0)
+			opts->fetch_size = parse_int_option(def, 1, CQLFDW_MAX_FETCH_SIZE);
+		else if (strcmp(def->defname, "read_consistency") == 0)
+			opts->read_consistency = parse_consistency(def);
+	}
+	if (user)
+	{
+		foreach(lc, user->options)
+		{
+			DefElem    *def = (DefElem *) lfirst(lc);
+
+			if (strcmp(def->defname, "username") == 0)
+				opts->username = defGetString(def);
+			else if (strcmp(def->defname, "password") == 0)
+				opts->password = defGetString(def);
+		}
+	}
+}
+
+void
+cqlfdw_table_options(Oid relid, const CqlServerOptions *server,
+					 CqlTableOptions *opts)
+{
+	ForeignTable *table = GetForeignTable(relid);
+	ListCell   *lc;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->fetch_size = server->fetch_size;
+	opts->read_consistency = server->read_consistency;
+	foreach(lc, table->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "keyspace") == 0)
+			opts->keyspace = defGetString(def);
+		else if (strcmp(def->defname, "table") == 0)
+			opts->table = defGetString(def);
+		else if (strcmp(def->defname, "fetch_size") == 0)
+			opts->fetch_size = parse_int_option(def, 1, CQLFDW_MAX_FETCH_SIZE);
+		else if (strcmp(def->defname, "read_consistency") == 0)
+			opts->read_consistency = parse_consistency(def);
+	}
+	if (opts->keyspace == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("foreign table \"%s\" has no \"keyspace\" option",
+						get_rel_name(relid)),
+				 errhint("Name the Cassandra keyspace with OPTIONS (keyspace '...').")));
+	if (opts->table == NULL)
+		opts->table = get_rel_name(relid);
+}
+
+/* The Cassandra name of a column: its column_name option, or its own name. */
+char *
+cqlfdw_column_name(Oid relid, AttrNumber attnum)
+{
+	List	   *options = GetForeignColumnOptions(relid, attnum);
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "column_name") == 0)
+			return defGetString(def);
+	}
+	return get_attname(relid, attnum, false);
+}
