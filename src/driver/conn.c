@@ -66,6 +66,7 @@ struct cql_conn
 	int			state;
 	int			open_handles;	/* closed when this reaches 0 */
 	bool		closing;
+	bool		ready_reported;	/* on_ready was called with success */
 	char		host[72];
 	char	   *username;
 	char	   *password;
@@ -276,8 +277,6 @@ unlink_request(cql_conn *c, cql__request *req)
 static void
 conn_shutdown(cql_conn *c)
 {
-	bool		was_ready = c->state == CONN_READY;
-	bool		connecting = c->state < CONN_READY;
 	cql__request *req;
 
 	if (c->closing)
@@ -298,9 +297,10 @@ conn_shutdown(cql_conn *c)
 	}
 	cql__framer_reset(&c->framer);
 
-	if (connecting && c->on_ready)
+	/* exactly one of the two: a failed attempt, or the end of a ready one */
+	if (!c->ready_reported && c->on_ready)
 		c->on_ready(c, c->arg, c->err.code, &c->err);
-	else if (was_ready && c->on_closed)
+	else if (c->ready_reported && c->on_closed)
 		c->on_closed(c, c->arg);
 
 	uv_close((uv_handle_t *) &c->timer, handle_closed);
@@ -738,6 +738,7 @@ static void
 became_ready(cql_conn *c)
 {
 	c->state = CONN_READY;
+	c->ready_reported = true;
 	c->connect_deadline = 0;
 	if (c->head == NULL)
 	{

@@ -30,11 +30,13 @@ server_sqlstate(const cql_error *err)
 			return err->table[0] ? ERRCODE_DUPLICATE_TABLE : ERRCODE_DUPLICATE_SCHEMA;
 		case CQL_INVALID:
 			/* the server says which object is missing only in its text */
-			if (strstr(err->message, "unconfigured table") ||
-				(strstr(err->message, "Table") && strstr(err->message, "does not exist")))
-				return ERRCODE_FDW_TABLE_NOT_FOUND;
-			if (strstr(err->message, "Keyspace") && strstr(err->message, "does not exist"))
+			if (pg_strncasecmp(err->message, "keyspace ", 9) == 0 &&
+				strstr(err->message, "does not exist"))
 				return ERRCODE_FDW_SCHEMA_NOT_FOUND;
+			if ((pg_strncasecmp(err->message, "table ", 6) == 0 &&
+				 strstr(err->message, "does not exist")) ||
+				strstr(err->message, "unconfigured table"))
+				return ERRCODE_FDW_TABLE_NOT_FOUND;
 			if (strstr(err->message, "Undefined column") ||
 				strstr(err->message, "Undefined name"))
 				return ERRCODE_FDW_COLUMN_NAME_NOT_FOUND;

@@ -1,0 +1,60 @@
+--
+-- Options: every catalog refuses what does not belong to it, with the list
+-- of what does, and bad values name the option.
+--
+\set VERBOSITY default
+
+CREATE SERVER opt_srv FOREIGN DATA WRAPPER cql_fdw
+  OPTIONS (hosts '127.0.0.1', port '9042', fetch_size '100',
+           connect_timeout '1000', request_timeout '2000', read_consistency 'local_quorum');
+
+-- misplaced or misspelled options
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cql_fdw OPTIONS (host '127.0.0.1');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cql_fdw OPTIONS (keyspace 'ks');
+CREATE USER MAPPING FOR CURRENT_USER SERVER opt_srv OPTIONS (user 'x');
+CREATE FOREIGN TABLE opt_t (a int) SERVER opt_srv OPTIONS (keyspace 'ks', tabel 't');
+CREATE FOREIGN TABLE opt_t (a int OPTIONS (name 'b')) SERVER opt_srv OPTIONS (keyspace 'ks');
+CREATE FOREIGN DATA WRAPPER cql_fdw2 HANDLER cql_fdw_handler VALIDATOR cql_fdw_validator OPTIONS (hosts 'x');
+
+-- bad values
+ALTER SERVER opt_srv OPTIONS (SET port '0');
+ALTER SERVER opt_srv OPTIONS (SET port '65536');
+ALTER SERVER opt_srv OPTIONS (SET port '90x');
+ALTER SERVER opt_srv OPTIONS (SET fetch_size '0');
+ALTER SERVER opt_srv OPTIONS (SET fetch_size '1000001');
+ALTER SERVER opt_srv OPTIONS (SET connect_timeout '-5');
+ALTER SERVER opt_srv OPTIONS (SET read_consistency 'SERIAL');
+ALTER SERVER opt_srv OPTIONS (SET read_consistency 'MOST');
+ALTER SERVER opt_srv OPTIONS (SET hosts ' , ');
+CREATE FOREIGN TABLE opt_t (a int) SERVER opt_srv OPTIONS (keyspace '');
+CREATE FOREIGN TABLE opt_t (a int OPTIONS (column_name '')) SERVER opt_srv OPTIONS (keyspace 'ks');
+
+-- good values, any case for consistency levels
+ALTER SERVER opt_srv OPTIONS (SET read_consistency 'ONE', SET port '9042');
+CREATE USER MAPPING FOR CURRENT_USER SERVER opt_srv OPTIONS (username 'u', password 'p');
+CREATE FOREIGN TABLE opt_t (a int OPTIONS (column_name 'A')) SERVER opt_srv
+  OPTIONS (keyspace 'ks', table 't', fetch_size '10', read_consistency 'Quorum');
+SELECT srvoptions FROM pg_foreign_server WHERE srvname = 'opt_srv';
+
+-- a table without a keyspace is refused when it is used
+CREATE FOREIGN TABLE opt_nokeyspace (a int) SERVER opt_srv;
+SELECT * FROM opt_nokeyspace;
+
+-- cql_fdw_execute needs a cql_fdw server, USAGE on it, and a valid level
+CREATE FOREIGN DATA WRAPPER other_fdw;
+CREATE SERVER other_srv FOREIGN DATA WRAPPER other_fdw;
+SELECT cql_fdw_execute('other_srv', 'SELECT now() FROM system.local');
+SELECT cql_fdw_execute('no_such_server', 'SELECT now() FROM system.local');
+SELECT cql_fdw_execute('opt_srv', 'SELECT now() FROM system.local', 'MOSTLY');
+SELECT has_function_privilege('public', 'cql_fdw_execute(name, text, text)', 'EXECUTE') AS public_can_execute;
+CREATE ROLE opt_user;
+GRANT EXECUTE ON FUNCTION cql_fdw_execute(name, text, text) TO opt_user;
+SET ROLE opt_user;
+SELECT cql_fdw_execute('opt_srv', 'SELECT now() FROM system.local');
+RESET ROLE;
+
+REVOKE EXECUTE ON FUNCTION cql_fdw_execute(name, text, text) FROM opt_user;
+DROP ROLE opt_user;
+DROP SERVER other_srv;
+DROP FOREIGN DATA WRAPPER other_fdw;
+DROP SERVER opt_srv CASCADE;
