@@ -25,7 +25,7 @@ REGRESS_OPTS = --load-extension=cql_fdw
 
 PG_CPPFLAGS = -Isrc/driver
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter
-SHLIB_LINK = -luv -lssl -lcrypto
+SHLIB_LINK = -luv -lssl -lcrypto -llz4
 
 EXTRA_CLEAN = test/unit/build
 
@@ -41,6 +41,8 @@ override with_llvm = no
 
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
+# PGXS tracks no header dependencies: rebuild everything when a header changes
+$(OBJS): $(wildcard src/driver/*.h src/fdw/*.h)
 # the driver never includes PostgreSQL headers: keep its includes honest
 src/driver/%.o: override CPPFLAGS := -Isrc/driver $(filter-out -I%,$(CPPFLAGS))
 else

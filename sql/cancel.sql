@@ -9,7 +9,8 @@ CREATE SERVER cass FOREIGN DATA WRAPPER cql_fdw
   OPTIONS (hosts :'cql_host', port :'cql_port');
 CREATE USER MAPPING FOR CURRENT_USER SERVER cass;
 
-SELECT cql_fdw_execute('cass', 'DROP KEYSPACE IF EXISTS cqlfdw_cancel');
+-- (a run that crashed may have left it behind)
+DO $$ BEGIN PERFORM cql_fdw_execute('cass', 'DROP KEYSPACE IF EXISTS cqlfdw_cancel'); END $$;
 SELECT cql_fdw_execute('cass', $$CREATE KEYSPACE cqlfdw_cancel
   WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}$$);
 SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_cancel.t (id int PRIMARY KEY, v text)');

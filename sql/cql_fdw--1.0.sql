@@ -31,3 +31,11 @@ CREATE FUNCTION cql_fdw_disconnect_all()
 RETURNS bool
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT PARALLEL RESTRICTED;
+
+-- This backend's sessions: where they are connected and how.
+CREATE FUNCTION cql_fdw_sessions(
+    OUT server_name text, OUT user_name text, OUT host text, OUT ready bool,
+    OUT compression bool, OUT tls bool, OUT in_flight int, OUT valid bool)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT PARALLEL RESTRICTED;

@@ -19,7 +19,8 @@ EXCEPTION WHEN OTHERS THEN
   RETURN SQLSTATE;
 END $$;
 
-SELECT cql_fdw_execute('cass', 'DROP KEYSPACE IF EXISTS cqlfdw_errors');
+-- (a run that crashed may have left it behind)
+DO $$ BEGIN PERFORM cql_fdw_execute('cass', 'DROP KEYSPACE IF EXISTS cqlfdw_errors'); END $$;
 SELECT cql_fdw_execute('cass', $$CREATE KEYSPACE cqlfdw_errors
   WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}$$);
 SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_errors.t (id int PRIMARY KEY, v text, d date, tm time, ts timestamp, n int)');

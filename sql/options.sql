@@ -26,11 +26,16 @@ ALTER SERVER opt_srv OPTIONS (SET connect_timeout '-5');
 ALTER SERVER opt_srv OPTIONS (SET read_consistency 'SERIAL');
 ALTER SERVER opt_srv OPTIONS (SET read_consistency 'MOST');
 ALTER SERVER opt_srv OPTIONS (SET hosts ' , ');
+ALTER SERVER opt_srv OPTIONS (ADD compression 'zstd');
+ALTER SERVER opt_srv OPTIONS (ADD tls 'on');
+ALTER SERVER opt_srv OPTIONS (ADD heartbeat_interval '0');
 CREATE FOREIGN TABLE opt_t (a int) SERVER opt_srv OPTIONS (keyspace '');
 CREATE FOREIGN TABLE opt_t (a int OPTIONS (column_name '')) SERVER opt_srv OPTIONS (keyspace 'ks');
 
 -- good values, any case for consistency levels
 ALTER SERVER opt_srv OPTIONS (SET read_consistency 'ONE', SET port '9042');
+ALTER SERVER opt_srv OPTIONS (ADD compression 'lz4', ADD tls 'verify-full', ADD tls_ca_file '/nonexistent/ca.pem',
+                              ADD heartbeat_interval '10000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER opt_srv OPTIONS (username 'u', password 'p');
 CREATE FOREIGN TABLE opt_t (a int OPTIONS (column_name 'A')) SERVER opt_srv
   OPTIONS (keyspace 'ks', table 't', fetch_size '10', read_consistency 'Quorum');
@@ -52,6 +57,19 @@ GRANT EXECUTE ON FUNCTION cql_fdw_execute(name, text, text) TO opt_user;
 SET ROLE opt_user;
 SELECT cql_fdw_execute('opt_srv', 'SELECT now() FROM system.local');
 RESET ROLE;
+
+-- file paths on the PostgreSQL server are for superusers only
+GRANT USAGE ON FOREIGN DATA WRAPPER cql_fdw TO opt_user;
+SET ROLE opt_user;
+CREATE SERVER opt_user_srv FOREIGN DATA WRAPPER cql_fdw OPTIONS (tls 'verify-full', tls_ca_file '/etc/ssl/certs/ca-certificates.crt');
+CREATE SERVER opt_user_srv FOREIGN DATA WRAPPER cql_fdw OPTIONS (tls 'verify-full');
+DROP SERVER opt_user_srv;
+RESET ROLE;
+REVOKE USAGE ON FOREIGN DATA WRAPPER cql_fdw FROM opt_user;
+
+-- a CA file that does not exist fails when the session is made
+SELECT * FROM opt_t;
+ALTER SERVER opt_srv OPTIONS (DROP tls_ca_file, DROP tls);
 
 REVOKE EXECUTE ON FUNCTION cql_fdw_execute(name, text, text) FROM opt_user;
 DROP ROLE opt_user;

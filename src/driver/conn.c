@@ -25,13 +25,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lz4.h>
+
 #define READ_BUFFER_SIZE (64 * 1024)
 /* read straight into a frame body when at least this much of it is missing */
 #define DIRECT_READ_MIN (16 * 1024)
+/* compress request bodies from this size on (the flag is per frame) */
+#define COMPRESS_MIN 256
 
 enum conn_state
 {
 	CONN_CONNECTING,
+	CONN_TLS,
 	CONN_OPTIONS,
 	CONN_STARTUP,
 	CONN_AUTH,
@@ -62,6 +67,7 @@ struct cql_conn
 	cql_reactor *reactor;
 	uv_tcp_t	tcp;
 	uv_timer_t	timer;
+	uv_timer_t	heartbeat;
 	uv_connect_t connect_req;
 	int			state;
 	int			open_handles;	/* closed when this reaches 0 */
@@ -73,8 +79,19 @@ struct cql_conn
 	uint64_t	connect_deadline;
 	cql__conn_ready_cb on_ready;
 	cql__conn_closed_cb on_closed;
+	cql__conn_event_cb on_event;
 	void	   *arg;
 	cql_error	err;			/* why the connection failed */
+
+	cql__tls_ctx *tls_ctx;		/* not owned */
+	cql__tls   *tls;			/* NULL: plain TCP */
+	char	   *server_name;
+	bool		compression_wanted;
+	bool		compressed;		/* LZ4 negotiated: frames may be compressed */
+	int			heartbeat_interval_ms;
+	int			heartbeat_timeout_ms;
+	bool		heartbeat_pending;
+	uint64_t	last_activity;	/* uv_now() of the last bytes read */
 
 	/* in-flight requests, by stream id, and in sending order */
 	cql__request *streams[CQL_MAX_STREAMS];
@@ -247,6 +264,8 @@ handle_closed(uv_handle_t *h)
 
 	if (--c->open_handles == 0)
 	{
+		cql__tls_free(c->tls);
+		free(c->server_name);
 		free(c->username);
 		free(c->password);
 		free(c);
@@ -304,6 +323,7 @@ conn_shutdown(cql_conn *c)
 		c->on_closed(c, c->arg);
 
 	uv_close((uv_handle_t *) &c->timer, handle_closed);
+	uv_close((uv_handle_t *) &c->heartbeat, handle_closed);
 	uv_close((uv_handle_t *) &c->tcp, handle_closed);
 }
 
@@ -366,6 +386,18 @@ int
 cql__conn_in_flight(const cql_conn *c)
 {
 	return c->ninflight;
+}
+
+bool
+cql__conn_compressed(const cql_conn *c)
+{
+	return c->compressed;
+}
+
+bool
+cql__conn_tls(const cql_conn *c)
+{
+	return c->tls != NULL;
 }
 
 /* ---------- deadlines ---------- */
@@ -441,12 +473,116 @@ write_cb(uv_write_t *w, int status)
 				  uv_strerror(status));
 }
 
+/* Queue n bytes on the socket; the bytes are copied. */
+static int
+write_raw(cql_conn *c, const uint8_t *p, size_t n, cql_error *err)
+{
+	write_req  *wr = malloc(sizeof(write_req) + n);
+	int			rc;
+
+	if (wr == NULL)
+	{
+		cql_error_set(err, CQL_ENOMEM, "out of memory sending to %s", c->host);
+		return CQL_ENOMEM;
+	}
+	memcpy(wr->data, p, n);
+	wr->buf = uv_buf_init((char *) wr->data, (unsigned int) n);
+	wr->req.data = c;
+	rc = uv_write(&wr->req, (uv_stream_t *) &c->tcp, &wr->buf, 1, write_cb);
+	if (rc < 0)
+	{
+		free(wr);
+		cql_error_set(err, CQL_ECONN, "could not send to %s: %s", c->host, uv_strerror(rc));
+		snprintf(err->host, sizeof(err->host), "%s", c->host);
+		return CQL_ECONN;
+	}
+	return CQL_OK;
+}
+
+/* Send what TLS has produced for the network. */
+static int
+flush_tls(cql_conn *c, cql_error *err)
+{
+	size_t		n;
+
+	while ((n = cql__tls_pending(c->tls)) > 0)
+	{
+		write_req  *wr = malloc(sizeof(write_req) + n);
+		int			rc;
+
+		if (wr == NULL)
+		{
+			cql_error_set(err, CQL_ENOMEM, "out of memory sending to %s", c->host);
+			return CQL_ENOMEM;
+		}
+		n = cql__tls_take(c->tls, wr->data, n);
+		wr->buf = uv_buf_init((char *) wr->data, (unsigned int) n);
+		wr->req.data = c;
+		rc = uv_write(&wr->req, (uv_stream_t *) &c->tcp, &wr->buf, 1, write_cb);
+		if (rc < 0)
+		{
+			free(wr);
+			cql_error_set(err, CQL_ECONN, "could not send to %s: %s", c->host, uv_strerror(rc));
+			return CQL_ECONN;
+		}
+	}
+	return CQL_OK;
+}
+
+/* Send a whole frame, through TLS when the connection has it. */
+static int
+write_frame(cql_conn *c, const uint8_t *p, size_t n, cql_error *err)
+{
+	int			rc;
+
+	if (c->tls == NULL)
+		return write_raw(c, p, n, err);
+	if ((rc = cql__tls_write(c->tls, p, n, err)) != CQL_OK)
+		return rc;
+	return flush_tls(c, err);
+}
+
+/*
+ * An LZ4-compressed copy of a frame: the flag set, the body replaced by the
+ * uncompressed length (4 bytes, big-endian) and the LZ4 block.  NULL when
+ * out of memory.
+ */
+static uint8_t *
+compress_frame(const uint8_t *frame, size_t len, size_t *outlen)
+{
+	size_t		body = len - CQL_HEADER_SIZE;
+	int			bound = LZ4_compressBound((int) body);
+	uint8_t    *out = malloc(CQL_HEADER_SIZE + 4 + (size_t) bound);
+	int			clen;
+
+	if (out == NULL)
+		return NULL;
+	memcpy(out, frame, CQL_HEADER_SIZE);
+	out[1] |= CQL_FLAG_COMPRESSION;
+	out[9] = (uint8_t) (body >> 24);
+	out[10] = (uint8_t) (body >> 16);
+	out[11] = (uint8_t) (body >> 8);
+	out[12] = (uint8_t) body;
+	clen = LZ4_compress_default((const char *) frame + CQL_HEADER_SIZE,
+								(char *) out + CQL_HEADER_SIZE + 4, (int) body, bound);
+	if (clen <= 0)
+	{
+		free(out);
+		return NULL;
+	}
+	*outlen = CQL_HEADER_SIZE + 4 + (size_t) clen;
+	out[5] = (uint8_t) ((*outlen - CQL_HEADER_SIZE) >> 24);
+	out[6] = (uint8_t) ((*outlen - CQL_HEADER_SIZE) >> 16);
+	out[7] = (uint8_t) ((*outlen - CQL_HEADER_SIZE) >> 8);
+	out[8] = (uint8_t) (*outlen - CQL_HEADER_SIZE);
+	return out;
+}
+
 int
 cql__conn_send(cql_conn *c, cql__buf *frame, int timeout_ms,
 			   cql__response_cb cb, void *arg, cql_error *err)
 {
 	cql__request *req;
-	write_req  *wr;
 	int			stream = -1;
 	int			rc;
 
@@ -483,28 +619,34 @@ cql__conn_send(cql_conn *c, cql__buf *frame, int timeout_ms,
 	c->next_stream = (stream + 1) % CQL_MAX_STREAMS;
 
 	req = calloc(1, sizeof(cql__request));
-	wr = malloc(sizeof(write_req) + frame->len);
-	if (req == NULL || wr == NULL)
+	if (req == NULL)
 	{
-		free(req);
-		free(wr);
 		cql_error_set(err, CQL_ENOMEM, "out of memory sending a request");
 		return CQL_ENOMEM;
 	}
-	memcpy(wr->data, frame->data, frame->len);
-	wr->data[2] = (uint8_t) (stream >> 8);
-	wr->data[3] = (uint8_t) stream;
-	wr->buf = uv_buf_init((char *) wr->data, (unsigned int) frame->len);
-	wr->req.data = c;
+	frame->data[2] = (uint8_t) (stream >> 8);
+	frame->data[3] = (uint8_t) stream;
+	if (c->compressed && frame->len - CQL_HEADER_SIZE >= COMPRESS_MIN)
+	{
+		size_t		zlen;
+		uint8_t    *z = compress_frame(frame->data, frame->len, &zlen);
 
-	rc = uv_write(&wr->req, (uv_stream_t *) &c->tcp, &wr->buf, 1, write_cb);
-	if (rc < 0)
+		if (z == NULL)
+		{
+			free(req);
+			cql_error_set(err, CQL_ENOMEM, "out of memory compressing a request");
+			return CQL_ENOMEM;
+		}
+		rc = write_frame(c, z, zlen, err);
+		free(z);
+	}
+	else
+		rc = write_frame(c, frame->data, frame->len, err);
+	if (rc != CQL_OK)
 	{
 		free(req);
-		free(wr);
-		cql_error_set(err, CQL_ECONN, "could not send to %s: %s", c->host, uv_strerror(rc));
 		snprintf(err->host, sizeof(err->host), "%s", c->host);
-		return CQL_ECONN;
+		return rc;
 	}
 
 	req->cb = cb;
@@ -529,6 +671,9 @@ cql__conn_send(cql_conn *c, cql__buf *frame, int timeout_ms,
 
 /* ---------- reading ---------- */
 
+static void send_options(cql_conn *c);
+static void conn_fail_with(cql_conn *c, int code, const cql_error *err);
+
 static void
 dispatch_frame(cql_conn *c)
 {
@@ -542,10 +687,66 @@ dispatch_frame(cql_conn *c)
 	int			rc;
 
 	cql__framer_take(&c->framer, &h, &body);
+	if (h.flags & CQL_FLAG_COMPRESSION)
+	{
+		uint32_t	ulen;
+		uint8_t    *plain;
+
+		if (h.length < 4)
+		{
+			free(body);
+			conn_fail(c, CQL_EPROTO, "%s sent a compressed frame of %u bytes", c->host, h.length);
+			return;
+		}
+		ulen = ((uint32_t) body[0] << 24) | ((uint32_t) body[1] << 16) |
+			((uint32_t) body[2] << 8) | (uint32_t) body[3];
+		if (ulen > CQL_MAX_FRAME_BODY)
+		{
+			free(body);
+			conn_fail(c, CQL_ETOOBIG, "%s sent a frame of %u bytes uncompressed, over the limit of %d",
+					  c->host, ulen, CQL_MAX_FRAME_BODY);
+			return;
+		}
+		plain = malloc(ulen ? ulen : 1);
+		if (plain == NULL ||
+			(ulen > 0 &&
+			 LZ4_decompress_safe((const char *) body + 4, (char *) plain,
+								 (int) (h.length - 4), (int) ulen) != (int) ulen))
+		{
+			free(plain);
+			free(body);
+			conn_fail(c, CQL_EPROTO, "%s sent a frame that does not decompress", c->host);
+			return;
+		}
+		free(body);
+		body = plain;
+		h.length = ulen;
+		h.flags &= (uint8_t) ~CQL_FLAG_COMPRESSION;
+	}
 	if (h.stream < 0)
 	{
-		/* server events: nothing registered for them on this connection */
-		free(body);
+		cql_error	err;
+
+		/* a server event */
+		if (c->on_event == NULL)
+		{
+			free(body);
+			return;
+		}
+		resp = malloc(sizeof(cql_response));
+		if (resp == NULL || cql__response_decode(resp, &h, body, &err) != CQL_OK ||
+			resp->header.opcode != CQL_OP_EVENT)
+		{
+			if (resp && resp->body == body)
+				cql_result_free(resp);
+			else
+			{
+				free(resp);
+				free(body);
+			}
+			return;
+		}
+		c->on_event(c, c->arg, resp);
 		return;
 	}
 	req = c->streams[h.stream];
@@ -636,7 +837,7 @@ alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	size_t		n;
 
 	(void) suggested;
-	if (cql__framer_direct(&c->framer, DIRECT_READ_MIN, &p, &n))
+	if (c->tls == NULL && cql__framer_direct(&c->framer, DIRECT_READ_MIN, &p, &n))
 		*buf = uv_buf_init((char *) p, (unsigned int) (n > UINT32_MAX ? UINT32_MAX : n));
 	else
 		*buf = uv_buf_init((char *) c->rbuf, sizeof(c->rbuf));
@@ -658,6 +859,58 @@ read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 	if (nread == 0)
 		return;
+	c->last_activity = uv_now(&c->reactor->loop);
+	if (c->tls)
+	{
+		cql_error	err;
+		int			rc;
+		size_t		got;
+
+		if ((rc = cql__tls_feed(c->tls, c->rbuf, (size_t) nread, &err)) != CQL_OK)
+		{
+			conn_fail_with(c, rc, &err);
+			return;
+		}
+		if (c->state == CONN_TLS)
+		{
+			rc = cql__tls_handshake(c->tls, &err);
+			if (rc == CQL_OK || rc == CQL_EAGAIN)
+			{
+				int			frc = flush_tls(c, &err);
+
+				if (frc != CQL_OK)
+				{
+					conn_fail_with(c, frc, &err);
+					return;
+				}
+			}
+			if (rc == CQL_EAGAIN)
+				return;
+			if (rc != CQL_OK)
+			{
+				snprintf(err.message + strlen(err.message),
+						 sizeof(err.message) - strlen(err.message),
+						 " (TLS handshake with %s)", c->host);
+				conn_fail_with(c, rc, &err);
+				return;
+			}
+			send_options(c);
+		}
+		/* plaintext into rbuf: its ciphertext is in the BIO already */
+		while (!c->closing)
+		{
+			rc = cql__tls_read(c->tls, c->rbuf, sizeof(c->rbuf), &got, &err);
+			if (rc == CQL_EAGAIN)
+				break;
+			if (rc != CQL_OK)
+			{
+				conn_fail_with(c, rc, &err);
+				return;
+			}
+			consume(c, c->rbuf, got);
+		}
+		return;
+	}
 	if (buf->base == (char *) c->rbuf)
 		consume(c, c->rbuf, (size_t) nread);
 	else
@@ -688,14 +941,59 @@ send_internal(cql_conn *c, cql__buf *b)
 }
 
 static void
-send_startup(cql_conn *c)
+send_startup(cql_conn *c, bool lz4)
 {
 	cql__buf	b;
 
 	cql__buf_init(&b);
-	cql__encode_startup(&b, 0, NULL);
+	cql__encode_startup(&b, 0, lz4 ? "lz4" : NULL);
 	c->state = CONN_STARTUP;
+	if (send_internal(c, &b) == CQL_OK && lz4)
+		c->compressed = true;	/* every frame after STARTUP may be */
+	cql__buf_free(&b);
+}
+
+static void
+send_options(cql_conn *c)
+{
+	cql__buf	b;
+
+	cql__buf_init(&b);
+	cql__encode_options(&b, 0);
+	c->state = CONN_OPTIONS;
 	send_internal(c, &b);
+	cql__buf_free(&b);
+}
+
+static void
+heartbeat_response(cql_conn *c, void *arg, int rc, cql_response *resp,
+				   const cql_error *err)
+{
+	(void) arg;
+	c->heartbeat_pending = false;
+	if (resp)
+		cql_result_free(resp);
+	if (rc == CQL_ETIMEDOUT)
+		conn_fail(c, CQL_ETIMEDOUT, "%s did not answer a heartbeat", c->host);
+	(void) err;
+}
+
+/* An idle connection sends OPTIONS now and then, to find out it died. */
+static void
+heartbeat_cb(uv_timer_t *t)
+{
+	cql_conn   *c = t->data;
+	uint64_t	now = uv_now(&c->reactor->loop);
+	cql__buf	b;
+	cql_error	err;
+
+	if (c->state != CONN_READY || c->closing || c->heartbeat_pending ||
+		now - c->last_activity < (uint64_t) c->heartbeat_interval_ms)
+		return;
+	cql__buf_init(&b);
+	cql__encode_options(&b, 0);
+	if (cql__conn_send(c, &b, c->heartbeat_timeout_ms, heartbeat_response, NULL, &err) == CQL_OK)
+		c->heartbeat_pending = true;
 	cql__buf_free(&b);
 }
 
@@ -740,6 +1038,10 @@ became_ready(cql_conn *c)
 	c->state = CONN_READY;
 	c->ready_reported = true;
 	c->connect_deadline = 0;
+	c->last_activity = uv_now(&c->reactor->loop);
+	if (c->heartbeat_interval_ms > 0)
+		uv_timer_start(&c->heartbeat, heartbeat_cb, (uint64_t) c->heartbeat_interval_ms,
+					   (uint64_t) c->heartbeat_interval_ms);
 	if (c->head == NULL)
 	{
 		uv_timer_stop(&c->timer);
@@ -776,11 +1078,24 @@ handshake_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 	switch (c->state)
 	{
 		case CONN_OPTIONS:
-			if (op != CQL_OP_SUPPORTED)
-				break;
-			cql_result_free(resp);
-			send_startup(c);
-			return;
+			{
+				bool		lz4 = false;
+
+				if (op != CQL_OP_SUPPORTED)
+					break;
+				if (c->compression_wanted)
+				{
+					const cql_string_multimap_entry *e =
+						cql__supported_find(resp, "COMPRESSION");
+
+					for (int i = 0; e && i < e->nvalues; i++)
+						if (strcmp(e->values[i], "lz4") == 0)
+							lz4 = true;
+				}
+				cql_result_free(resp);
+				send_startup(c, lz4);
+				return;
+			}
 		case CONN_STARTUP:
 			if (op == CQL_OP_READY)
 			{
@@ -826,7 +1141,6 @@ static void
 connect_cb(uv_connect_t *req, int status)
 {
 	cql_conn   *c = req->data;
-	cql__buf	b;
 	int			rc;
 
 	if (c->closing)
@@ -844,11 +1158,25 @@ connect_cb(uv_connect_t *req, int status)
 		conn_fail(c, CQL_ECONN, "could not read from %s: %s", c->host, uv_strerror(rc));
 		return;
 	}
-	cql__buf_init(&b);
-	cql__encode_options(&b, 0);
-	c->state = CONN_OPTIONS;
-	send_internal(c, &b);
-	cql__buf_free(&b);
+	if (c->tls_ctx)
+	{
+		cql_error	err;
+
+		c->tls = cql__tls_new(c->tls_ctx, c->server_name, &err);
+		if (c->tls == NULL)
+		{
+			conn_fail_with(c, CQL_ETLS, &err);
+			return;
+		}
+		c->state = CONN_TLS;
+		rc = cql__tls_handshake(c->tls, &err);
+		if (rc == CQL_EAGAIN || rc == CQL_OK)
+			rc = flush_tls(c, &err);
+		if (rc != CQL_OK)
+			conn_fail_with(c, rc, &err);
+		return;
+	}
+	send_options(c);
 }
 
 cql_conn *
@@ -880,17 +1208,25 @@ cql__conn_open(cql_reactor *r, const cql__conn_config *cfg, cql_error *err)
 	c->password = cfg->password ? strdup(cfg->password) : NULL;
 	c->on_ready = cfg->on_ready;
 	c->on_closed = cfg->on_closed;
+	c->on_event = cfg->on_event;
 	c->arg = cfg->arg;
+	c->tls_ctx = cfg->tls;
+	c->server_name = strdup(cfg->server_name ? cfg->server_name : cfg->address);
+	c->compression_wanted = cfg->compression;
+	c->heartbeat_interval_ms = cfg->heartbeat_interval_ms;
+	c->heartbeat_timeout_ms = cfg->heartbeat_timeout_ms > 0 ? cfg->heartbeat_timeout_ms : 30000;
 	c->state = CONN_CONNECTING;
 	cql_error_clear(&c->err);
 	cql__framer_init(&c->framer, CQL_MAX_FRAME_BODY);
 
 	uv_tcp_init(&r->loop, &c->tcp);
 	uv_timer_init(&r->loop, &c->timer);
+	uv_timer_init(&r->loop, &c->heartbeat);
 	c->tcp.data = c;
 	c->timer.data = c;
+	c->heartbeat.data = c;
 	c->connect_req.data = c;
-	c->open_handles = 2;
+	c->open_handles = 3;
 
 	rc = uv_tcp_connect(&c->connect_req, &c->tcp, (struct sockaddr *) &addr, connect_cb);
 	if (rc < 0)
@@ -899,6 +1235,7 @@ cql__conn_open(cql_reactor *r, const cql__conn_config *cfg, cql_error *err)
 		c->on_ready = NULL;
 		c->closing = true;
 		uv_close((uv_handle_t *) &c->timer, handle_closed);
+		uv_close((uv_handle_t *) &c->heartbeat, handle_closed);
 		uv_close((uv_handle_t *) &c->tcp, handle_closed);
 		return NULL;
 	}

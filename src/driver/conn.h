@@ -15,6 +15,7 @@
 
 #include "cql.h"
 #include "frame.h"
+#include "tls.h"
 
 #define CQL_MAX_STREAMS 32768
 
@@ -63,6 +64,9 @@ typedef void (*cql__conn_ready_cb) (cql_conn *c, void *arg, int rc,
 /* Called when a ready connection becomes defunct or closes. */
 typedef void (*cql__conn_closed_cb) (cql_conn *c, void *arg);
 
+/* Called for each EVENT (stream -1); the callback owns resp. */
+typedef void (*cql__conn_event_cb) (cql_conn *c, void *arg, cql_response *resp);
+
 typedef struct cql__conn_config
 {
 	const char *address;		/* numeric IPv4 or IPv6 */
@@ -70,8 +74,14 @@ typedef struct cql__conn_config
 	const char *username;
 	const char *password;
 	int			connect_timeout_ms;
+	int			heartbeat_interval_ms;	/* 0: none */
+	int			heartbeat_timeout_ms;
+	bool		compression;	/* ask for LZ4 if the server supports it */
+	cql__tls_ctx *tls;			/* NULL: plain TCP */
+	const char *server_name;	/* for TLS verification */
 	cql__conn_ready_cb on_ready;
 	cql__conn_closed_cb on_closed;
+	cql__conn_event_cb on_event;
 	void	   *arg;
 } cql__conn_config;
 
@@ -90,6 +100,8 @@ extern int	cql__conn_send(cql_conn *c, cql__buf *frame, int timeout_ms,
 extern bool cql__conn_is_ready(const cql_conn *c);
 extern const char *cql__conn_host(const cql_conn *c);
 extern int	cql__conn_in_flight(const cql_conn *c);
+extern bool cql__conn_compressed(const cql_conn *c);
+extern bool cql__conn_tls(const cql_conn *c);
 
 /* Fail everything pending with CQL_ECANCELED and close; frees c later. */
 extern void cql__conn_close(cql_conn *c);

@@ -231,6 +231,180 @@ extern int	cql_decode_inet(cql_slice v, uint8_t addr[16], int *addrlen);
 /* the decimal text of a varint; buf needs cql_varint_text_size(v) bytes */
 extern size_t cql_varint_text_size(cql_slice v);
 extern int	cql_varint_to_text(cql_slice v, char *buf, size_t size);
+/* a varint that fits an int64_t, else CQL_ERANGE */
+extern int	cql_decode_varint_int64(cql_slice v, int64_t *out);
+
+/*
+ * The text of a decimal, as Java's BigDecimal.toString() writes it ("1.50",
+ * "0.000123", "1.23E+5", "-1E-10"), which PostgreSQL's numeric input reads.
+ * buf needs cql_decimal_text_size(v) bytes.
+ */
+extern size_t cql_decimal_text_size(cql_slice v);
+extern int	cql_decimal_to_text(cql_slice v, char *buf, size_t size);
+
+/*
+ * Collections, tuples, UDTs and vectors, read in place: nothing is copied
+ * or allocated.  cql_iter_begin() checks the header of a non-null value of
+ * container type t (list, set, map, tuple, UDT, vector) and returns CQL_OK,
+ * CQL_EMPTY for a zero-length value (read as null by cql_fdw, like an empty
+ * scalar; iterating it still works: no elements, or all fields null),
+ * CQL_EPROTO for a malformed header, CQL_EINVAL when t is no container or v
+ * is null.  cql_iter_next() returns 1 with the next element (a slice into v,
+ * CQL_NULL for a null element), 0 after the last one, or CQL_EPROTO when the
+ * value is malformed (a length past the end, trailing bytes).
+ *
+ *   list/set   n elements; a map yields key, value, key, value ...
+ *   tuple/UDT  one element per field of the type; fields missing at the end
+ *              of the value (a UDT read before a field was added) are null
+ *   vector     dimension elements, never null; a fixed-size element type
+ *              (cql_type_fixed_size() >= 0) is packed with no lengths, a
+ *              variable-size one has an unsigned vint length before each
+ *
+ * The element's type is cql_iter_elem_type(); decode it with the scalar
+ * decoders, or recurse with another iterator.
+ */
+typedef struct cql_iter
+{
+	const cql_type *type;		/* the container */
+	const uint8_t *pos;
+	const uint8_t *end;
+	int32_t		count;			/* elements to yield (a map: 2 per entry) */
+	int32_t		index;			/* elements yielded so far */
+	int32_t		elem_size;		/* vector: the fixed element size, or -1 */
+} cql_iter;
+
+extern int	cql_iter_begin(cql_slice v, const cql_type *t, cql_iter *it);
+extern int	cql_iter_next(cql_iter *it, cql_slice *elem);
+/* the type of the element the last cql_iter_next() returned */
+extern const cql_type *cql_iter_elem_type(const cql_iter *it);
+/* list/set elements, map entries, tuple/UDT fields, vector dimension */
+extern int32_t cql_iter_size(const cql_iter *it);
+
+/*
+ * The size of every value of t when it is an element of a vector (Cassandra's
+ * valueLengthIfFixed): boolean 1, int and float 4, bigint, counter, double
+ * and timestamp 8, uuid and timeuuid 16, a vector of those dimension times
+ * that (at most INT32_MAX); -1 for every other type, which is variable-size
+ * (tinyint, smallint, date and time included).
+ */
+extern int	cql_type_fixed_size(const cql_type *t);
+
+/*
+ * Walk a whole value of type t, containers recursively (at most
+ * CQL_MAX_VALUE_DEPTH levels): CQL_OK when every length is consistent and
+ * every scalar has a legal size (empty values included), text is UTF-8,
+ * ascii is 7-bit and a duration's parts have one sign; CQL_EPROTO
+ * otherwise.  A null value is valid.
+ */
+#define CQL_MAX_VALUE_DEPTH 64
+extern int	cql_value_validate(cql_slice v, const cql_type *t);
+
+/* ---------- value encoding (encode.c) ---------- */
+
+/*
+ * A growable output buffer (the driver's own, opaque here).  A failed
+ * allocation makes it "failed" for good; every encoder then returns
+ * CQL_ENOMEM.  Slices into the buffer are invalidated by the next append:
+ * keep offsets.
+ */
+typedef struct cql__buf cql_buf;
+
+extern cql_buf *cql_buf_new(void);	/* NULL when out of memory */
+extern void cql_buf_free(cql_buf *b);
+extern void cql_buf_reset(cql_buf *b);	/* empty, and no longer failed */
+extern const uint8_t *cql_buf_data(const cql_buf *b);
+extern size_t cql_buf_len(const cql_buf *b);
+extern bool cql_buf_failed(const cql_buf *b);
+/* drop everything after the first len bytes */
+extern void cql_buf_truncate(cql_buf *b, size_t len);
+/* bytes [from, len) as a value slice (CQL_NULL if failed or too long) */
+extern cql_slice cql_buf_slice(const cql_buf *b, size_t from);
+
+/*
+ * Encoders append the bytes of one value, without the [bytes] length, and
+ * return CQL_OK; on error they append nothing: CQL_ERANGE for a value the
+ * CQL type cannot hold, CQL_EINVAL for malformed input, CQL_ETYPE for a
+ * timeuuid that is not a version 1 UUID, CQL_ENOMEM.
+ */
+extern int	cql_encode_boolean(cql_buf *b, bool v);
+extern int	cql_encode_tinyint(cql_buf *b, int64_t v);
+extern int	cql_encode_smallint(cql_buf *b, int64_t v);
+extern int	cql_encode_int(cql_buf *b, int64_t v);
+extern int	cql_encode_bigint(cql_buf *b, int64_t v);	/* bigint, counter */
+extern int	cql_encode_float(cql_buf *b, float v);
+extern int	cql_encode_double(cql_buf *b, double v);
+extern int	cql_encode_timestamp(cql_buf *b, int64_t ms);	/* ms since the epoch */
+extern int	cql_encode_time(cql_buf *b, int64_t ns);	/* 0 .. 86399999999999 */
+extern int	cql_encode_date(cql_buf *b, uint32_t days);	/* 2^31 = 1970-01-01 */
+extern int	cql_encode_uuid(cql_buf *b, const uint8_t uuid[16]);
+extern int	cql_encode_timeuuid(cql_buf *b, const uint8_t uuid[16]);
+extern int	cql_encode_inet(cql_buf *b, const uint8_t *addr, int addrlen);	/* 4 or 16 */
+extern int	cql_encode_text(cql_buf *b, const char *s, size_t n);	/* UTF-8 */
+extern int	cql_encode_ascii(cql_buf *b, const char *s, size_t n);	/* 7-bit */
+extern int	cql_encode_blob(cql_buf *b, const void *p, size_t n);
+/* months and days int32, nanoseconds int64, all >= 0 or all <= 0 */
+extern int	cql_encode_duration(cql_buf *b, int32_t months, int32_t days,
+								int64_t nanos);
+/* varint: minimal two's complement of [+-]digits, any length */
+extern int	cql_encode_varint(cql_buf *b, const char *digits, size_t n);
+extern int	cql_encode_varint_int64(cql_buf *b, int64_t v);
+/* decimal: unscaled * 10^-scale, unscaled as [+-]digits */
+extern int	cql_encode_decimal(cql_buf *b, int32_t scale, const char *unscaled,
+							   size_t n);
+/* decimal from numeric text: [+-]digits[.digits][e[+-]digits] */
+extern int	cql_encode_decimal_text(cql_buf *b, const char *s, size_t n);
+
+/*
+ * Build a list, set, map, tuple, UDT or vector value of type t at the end of
+ * b.  Each element is either a whole encoded value (cql_builder_value, a
+ * slice that does not point into b), or encoded in place between
+ * cql_builder_elem_begin() and cql_builder_elem_end() with the encoders or
+ * a nested builder on the same buffer.  A map takes key, value, key, value.
+ * Nulls are refused (CQL_EINVAL) but in tuples and UDTs; cql_builder_end()
+ * writes the count, pads a tuple or UDT with null fields, and checks that a
+ * vector has its dimension and a map whole entries.  The first error sticks
+ * and every later call returns it; cql_builder_abort() drops the value.
+ * The finished value is b's bytes from bld->start to the end.
+ */
+typedef struct cql_builder
+{
+	cql_buf    *buf;
+	const cql_type *type;
+	size_t		start;			/* where the value begins in buf */
+	size_t		elem;			/* where the open element begins */
+	int32_t		count;			/* elements written */
+	int32_t		limit;			/* the most elements the type takes */
+	int32_t		elem_size;		/* vector: fixed element size, or -1 */
+	bool		open;			/* an element is being written */
+	int			rc;				/* first error */
+} cql_builder;
+
+extern int	cql_builder_begin(cql_builder *bld, cql_buf *b, const cql_type *t);
+/* the type of the next element */
+extern const cql_type *cql_builder_elem_type(const cql_builder *bld);
+extern int	cql_builder_value(cql_builder *bld, cql_slice v);
+extern int	cql_builder_null(cql_builder *bld);
+extern int	cql_builder_elem_begin(cql_builder *bld);
+extern int	cql_builder_elem_end(cql_builder *bld);
+extern int	cql_builder_end(cql_builder *bld);
+extern void cql_builder_abort(cql_builder *bld);
+
+/* ---------- tokens (token.c) ---------- */
+
+/*
+ * The Murmur3Partitioner token of a routing key: h1 of MurmurHash3_x64_128
+ * with seed 0 and Cassandra's sign-extended tail bytes; INT64_MIN for an
+ * empty key, and INT64_MAX where h1 is INT64_MIN.
+ */
+extern int64_t cql_murmur3_token(const uint8_t *key, size_t n);
+
+/*
+ * Append the routing key of a partition key's serialized column values to
+ * out: one part as it is; several as [2-byte length][bytes][0x00] each.
+ * CQL_EINVAL for n < 1 or a null part, CQL_ERANGE for a part over 65535
+ * bytes in a composite key, CQL_ENOMEM.
+ */
+extern int	cql_routing_key(const cql_slice *parts, int n, cql_buf *out);
 
 /* ---------- the reactor: one libuv loop per backend ---------- */
 
@@ -322,19 +496,44 @@ extern const char *cql_result_schema_change(const cql_result *res,
 											const char **name);
 extern const char *cql_result_keyspace(const cql_result *res);	/* SET_KEYSPACE */
 
+/* Prepared results: the id, the bind variables, the partition key indexes */
+extern cql_slice cql_result_prepared_id(const cql_result *res);
+extern int	cql_result_bind_count(const cql_result *res);
+extern const cql_column *cql_result_bind(const cql_result *res, int i);
+extern int	cql_result_pk_count(const cql_result *res);
+extern int	cql_result_pk_index(const cql_result *res, int i);
+
+/* Warnings the server attached to the response */
+extern int	cql_result_warning_count(const cql_result *res);
+extern const char *cql_result_warning(const cql_result *res, int i);
+
 /* ---------- sessions ---------- */
 
 typedef struct cql_session cql_session;
 
+typedef struct cql_tls_config
+{
+	bool		enabled;
+	const char *ca_file;		/* PEM; NULL: the system's CA certificates */
+	const char *cert_file;		/* client certificate (PEM), or NULL */
+	const char *key_file;		/* its key (PEM); NULL: in cert_file */
+	bool		verify_peer;	/* verify the server's certificate chain */
+	bool		verify_hostname;	/* and that it names the host */
+} cql_tls_config;
+
 typedef struct cql_session_config
 {
 	const char *const *hosts;	/* numeric IPv4/IPv6 addresses */
+	const char *const *host_names;	/* names to verify with TLS (NULL: the addresses) */
 	int			nhosts;
 	int			port;
 	const char *username;		/* NULL: no authentication offered */
 	const char *password;
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
+	int			heartbeat_interval_ms;	/* 0: no heartbeats */
+	bool		compression;	/* LZ4, when the server offers it */
+	cql_tls_config tls;
 } cql_session_config;
 
 /* The statement-level options of QUERY and EXECUTE. */
@@ -352,6 +551,22 @@ typedef struct cql_query_params
 	int64_t		timestamp;		/* microseconds since the epoch */
 } cql_query_params;
 
+/* One statement of a BATCH: CQL text, or a prepared id (id.len > 0). */
+typedef struct cql_batch_statement
+{
+	const char *cql;
+	cql_slice	id;
+	const cql_slice *values;
+	int			nvalues;
+} cql_batch_statement;
+
+enum cql_batch_type
+{
+	CQL_BATCH_LOGGED = 0,
+	CQL_BATCH_UNLOGGED = 1,
+	CQL_BATCH_COUNTER = 2
+};
+
 extern cql_session *cql_session_new(cql_reactor *r, const cql_session_config *cfg,
 									cql_error *err);
 extern void cql_session_free(cql_session *s);
@@ -365,10 +580,22 @@ extern cql_future *cql_session_connect(cql_session *s);
 extern cql_future *cql_session_query(cql_session *s, const char *cql,
 									 const cql_query_params *params);
 
+/* PREPARE: the result is of kind CQL_RESULT_PREPARED */
+extern cql_future *cql_session_prepare(cql_session *s, const char *cql);
+extern cql_future *cql_session_execute(cql_session *s, cql_slice id,
+									   const cql_query_params *params);
+extern cql_future *cql_session_batch(cql_session *s, int type,
+									 const cql_batch_statement *stmts, int n,
+									 const cql_query_params *params);
+
 /* "address:port" of the connection requests go to, or "" */
 extern const char *cql_session_host(cql_session *s);
 
 /* Requests sent whose responses have not arrived, abandoned ones included. */
 extern int	cql_session_in_flight(cql_session *s);
+
+/* Whether the live connection compresses frames, and uses TLS. */
+extern bool cql_session_compressed(cql_session *s);
+extern bool cql_session_tls(cql_session *s);
 
 #endif							/* CQL_H */

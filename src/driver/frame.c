@@ -271,6 +271,105 @@ cql__encode_auth_response(cql__buf *b, int16_t stream,
 	end_frame(b, start);
 }
 
+void
+cql__encode_prepare(cql__buf *b, int16_t stream, const char *cql)
+{
+	size_t		start = begin_frame(b, stream, CQL_OP_PREPARE);
+
+	cql__buf_long_string(b, cql, strlen(cql));
+	end_frame(b, start);
+}
+
+void
+cql__encode_execute(cql__buf *b, int16_t stream, cql_slice id,
+					const cql_query_params *p)
+{
+	size_t		start = begin_frame(b, stream, CQL_OP_EXECUTE);
+
+	if (id.len <= 0)
+		b->failed = true;
+	else
+		cql__buf_short_bytes(b, id.data, (size_t) id.len);
+	encode_query_params(b, p);
+	end_frame(b, start);
+}
+
+/*
+ * BATCH: <type><n><query>...<consistency><flags>[<serial>][<timestamp>].
+ * Named values are not sent: the flag is broken in BATCH under v4.
+ */
+void
+cql__encode_batch(cql__buf *b, int16_t stream, int type,
+				  const cql_batch_statement *stmts, int n,
+				  const cql_query_params *p)
+{
+	size_t		start = begin_frame(b, stream, CQL_OP_BATCH);
+	uint8_t		flags = 0;
+
+	if (n < 0 || n > UINT16_MAX || type < 0 || type > 2)
+	{
+		b->failed = true;
+		return;
+	}
+	cql__buf_u8(b, (uint8_t) type);
+	cql__buf_u16(b, (uint16_t) n);
+	for (int i = 0; i < n; i++)
+	{
+		const cql_batch_statement *st = &stmts[i];
+
+		if (st->id.len > 0)
+		{
+			cql__buf_u8(b, 1);
+			cql__buf_short_bytes(b, st->id.data, (size_t) st->id.len);
+		}
+		else if (st->cql)
+		{
+			cql__buf_u8(b, 0);
+			cql__buf_long_string(b, st->cql, strlen(st->cql));
+		}
+		else
+		{
+			b->failed = true;
+			return;
+		}
+		if (st->nvalues < 0 || st->nvalues > UINT16_MAX)
+		{
+			b->failed = true;
+			return;
+		}
+		cql__buf_u16(b, (uint16_t) st->nvalues);
+		for (int v = 0; v < st->nvalues; v++)
+			cql__buf_bytes(b, st->values[v]);
+	}
+	if (p->serial_consistency)
+		flags |= CQL_QF_SERIAL;
+	if (p->has_timestamp)
+		flags |= CQL_QF_TIMESTAMP;
+	cql__buf_u16(b, (uint16_t) p->consistency);
+	cql__buf_u8(b, flags);
+	if (flags & CQL_QF_SERIAL)
+		cql__buf_u16(b, (uint16_t) p->serial_consistency);
+	if (flags & CQL_QF_TIMESTAMP)
+		cql__buf_u64(b, (uint64_t) p->timestamp);
+	end_frame(b, start);
+}
+
+void
+cql__encode_register(cql__buf *b, int16_t stream, const char *const *events, int n)
+{
+	size_t		start = begin_frame(b, stream, CQL_OP_REGISTER);
+
+	if (n < 0 || n > UINT16_MAX)
+	{
+		b->failed = true;
+		return;
+	}
+	cql__buf_u16(b, (uint16_t) n);
+	for (int i = 0; i < n; i++)
+		cql__buf_string(b, events[i]);
+	end_frame(b, start);
+}
+
 /* ---------- response helpers ---------- */
 
 #define CHECK(expr, what) \
@@ -685,29 +784,36 @@ bad:
 
 /* ---------- RESULT ---------- */
 
+/*
+ * Rows metadata (of a Rows result or of a prepared statement's results), or
+ * with 'prepared' the bind-variable metadata of a Prepared result, which
+ * also carries the partition key indexes and no paging state.
+ */
 static int
-decode_rows_metadata(cql_response *resp, cql__reader *r, bool prepared,
-					 cql_error *err)
+decode_metadata(cql_response *resp, cql__reader *r, bool prepared,
+				int32_t *flags_out, int *ncols_out, cql_column **cols_out,
+				cql_error *err)
 {
 	int32_t		flags;
 	int32_t		ncols;
 	const char *gks = NULL;
 	const char *gtable = NULL;
+	cql_column *cols;
 	int			rc;
 
-	CHECK(cql__read_i32(r, &flags), "rows metadata flags");
+	CHECK(cql__read_i32(r, &flags), "metadata flags");
 	CHECK(cql__read_i32(r, &ncols), "column count");
 	if (ncols < 0 || (size_t) ncols > r->left)
 	{
 		cql_error_set(err, CQL_EPROTO, "invalid column count %d", ncols);
 		return CQL_EPROTO;
 	}
-	resp->rows_flags = flags;
-	resp->ncolumns = ncols;
+	*flags_out = flags;
+	*ncols_out = ncols;
+	*cols_out = NULL;
 	if (prepared)
 	{
 		int32_t		pk_count;
-		uint16_t	idx;
 
 		CHECK(cql__read_i32(r, &pk_count), "partition key count");
 		if (pk_count < 0 || (size_t) pk_count > r->left / 2)
@@ -715,10 +821,21 @@ decode_rows_metadata(cql_response *resp, cql__reader *r, bool prepared,
 			cql_error_set(err, CQL_EPROTO, "invalid partition key count %d", pk_count);
 			return CQL_EPROTO;
 		}
+		resp->npk = pk_count;
+		resp->pk_index = cql__arena_alloc(&resp->arena, sizeof(uint16_t) * (pk_count ? pk_count : 1));
+		CHECK_MEM(resp->pk_index);
 		for (int i = 0; i < pk_count; i++)
-			CHECK(cql__read_u16(r, &idx), "partition key index");
+		{
+			CHECK(cql__read_u16(r, &resp->pk_index[i]), "partition key index");
+			if (resp->pk_index[i] >= ncols)
+			{
+				cql_error_set(err, CQL_EPROTO, "partition key index %d out of %d bind variables",
+							  resp->pk_index[i], (int) ncols);
+				return CQL_EPROTO;
+			}
+		}
 	}
-	if (flags & CQL_RF_HAS_MORE_PAGES)
+	else if (flags & CQL_RF_HAS_MORE_PAGES)
 		CHECK(cql__read_bytes(r, &resp->paging_state), "paging state");
 	if (flags & CQL_RF_NO_METADATA)
 		return CQL_OK;
@@ -728,11 +845,11 @@ decode_rows_metadata(cql_response *resp, cql__reader *r, bool prepared,
 			(rc = read_cstring(r, &resp->arena, &gtable, "table", err)) != CQL_OK)
 			return rc;
 	}
-	resp->columns = cql__arena_alloc(&resp->arena, sizeof(cql_column) * (ncols ? ncols : 1));
-	CHECK_MEM(resp->columns);
+	cols = cql__arena_alloc(&resp->arena, sizeof(cql_column) * (ncols ? ncols : 1));
+	CHECK_MEM(cols);
 	for (int i = 0; i < ncols; i++)
 	{
-		cql_column *c = &resp->columns[i];
+		cql_column *c = &cols[i];
 
 		if (flags & CQL_RF_GLOBAL_TABLES)
 		{
@@ -747,7 +864,72 @@ decode_rows_metadata(cql_response *resp, cql__reader *r, bool prepared,
 		if ((rc = decode_type(r, &resp->arena, 0, &c->type, err)) != CQL_OK)
 			return rc;
 	}
+	*cols_out = cols;
 	return CQL_OK;
+}
+
+static int
+decode_rows_metadata(cql_response *resp, cql__reader *r, cql_error *err)
+{
+	return decode_metadata(resp, r, false, &resp->rows_flags, &resp->ncolumns,
+						   &resp->columns, err);
+}
+
+/* <change_type><target><options> of a Schema_change result or event */
+static int
+decode_schema_change(cql_response *resp, cql__reader *r, cql_error *err)
+{
+	int			rc;
+
+	if ((rc = read_cstring(r, &resp->arena, &resp->change, "change type", err)) != CQL_OK ||
+		(rc = read_cstring(r, &resp->arena, &resp->target, "change target", err)) != CQL_OK ||
+		(rc = read_cstring(r, &resp->arena, &resp->sc_keyspace, "keyspace", err)) != CQL_OK)
+		return rc;
+	if (strcmp(resp->target, "KEYSPACE") == 0)
+		return CQL_OK;
+	if ((rc = read_cstring(r, &resp->arena, &resp->sc_name, "name", err)) != CQL_OK)
+		return rc;
+	if (strcmp(resp->target, "FUNCTION") == 0 || strcmp(resp->target, "AGGREGATE") == 0)
+		return read_string_list(r, &resp->arena, &resp->sc_nargs, &resp->sc_args,
+								"argument types", err);
+	return CQL_OK;
+}
+
+static int
+decode_event(cql_response *resp, cql__reader *r, cql_error *err)
+{
+	int			rc;
+
+	if ((rc = read_cstring(r, &resp->arena, &resp->event_type, "event type", err)) != CQL_OK)
+		return rc;
+	if (strcmp(resp->event_type, "SCHEMA_CHANGE") == 0)
+	{
+		rc = decode_schema_change(resp, r, err);
+		resp->event_change = resp->change;
+		return rc;
+	}
+	if (strcmp(resp->event_type, "TOPOLOGY_CHANGE") == 0 ||
+		strcmp(resp->event_type, "STATUS_CHANGE") == 0)
+	{
+		uint8_t		n;
+		const uint8_t *p;
+
+		if ((rc = read_cstring(r, &resp->arena, &resp->event_change, "event change", err)) != CQL_OK)
+			return rc;
+		CHECK(cql__read_u8(r, &n), "event address");
+		if (n != 4 && n != 16)
+		{
+			cql_error_set(err, CQL_EPROTO, "event address of %d bytes", n);
+			return CQL_EPROTO;
+		}
+		CHECK(cql__read_raw(r, n, &p), "event address");
+		memcpy(resp->event_addr, p, n);
+		resp->event_addrlen = n;
+		CHECK(cql__read_i32(r, &resp->event_port), "event port");
+		return CQL_OK;
+	}
+	cql_error_set(err, CQL_EPROTO, "unknown event type \"%s\"", resp->event_type);
+	return CQL_EPROTO;
 }
 
 /*
@@ -798,7 +980,7 @@ decode_result(cql_response *resp, cql__reader *r, cql_error *err)
 		case CQL_RESULT_VOID:
 			return CQL_OK;
 		case CQL_RESULT_ROWS:
-			if ((rc = decode_rows_metadata(resp, r, false, err)) != CQL_OK)
+			if ((rc = decode_rows_metadata(resp, r, err)) != CQL_OK)
 				return rc;
 			CHECK(cql__read_i32(r, &resp->nrows), "row count");
 			if (resp->nrows < 0 ||
@@ -812,16 +994,18 @@ decode_result(cql_response *resp, cql__reader *r, cql_error *err)
 		case CQL_RESULT_SET_KEYSPACE:
 			return read_cstring(r, &resp->arena, &resp->keyspace, "keyspace", err);
 		case CQL_RESULT_SCHEMA_CHANGE:
-			if ((rc = read_cstring(r, &resp->arena, &resp->change, "change type", err)) != CQL_OK ||
-				(rc = read_cstring(r, &resp->arena, &resp->target, "change target", err)) != CQL_OK ||
-				(rc = read_cstring(r, &resp->arena, &resp->sc_keyspace, "keyspace", err)) != CQL_OK)
-				return rc;
-			if (strcmp(resp->target, "KEYSPACE") != 0)
-				return read_cstring(r, &resp->arena, &resp->sc_name, "name", err);
-			return CQL_OK;
+			return decode_schema_change(resp, r, err);
 		case CQL_RESULT_PREPARED:
-			/* decoded fully with prepared statements; accepted here */
-			return CQL_OK;
+			CHECK(cql__read_short_bytes(r, &resp->prepared_id), "prepared id");
+			if (resp->prepared_id.len == 0)
+			{
+				cql_error_set(err, CQL_EPROTO, "empty prepared statement id");
+				return CQL_EPROTO;
+			}
+			if ((rc = decode_metadata(resp, r, true, &resp->bind_flags, &resp->nbind,
+									  &resp->bind, err)) != CQL_OK)
+				return rc;
+			return decode_rows_metadata(resp, r, err);
 		default:
 			cql_error_set(err, CQL_EPROTO, "unknown RESULT kind %d", (int) kind);
 			return CQL_EPROTO;
@@ -954,7 +1138,7 @@ cql__response_decode(cql_response *resp, const cql_frame_header *h,
 			rc = decode_result(resp, &r, err);
 			break;
 		case CQL_OP_EVENT:
-			/* events are decoded by the cluster layer; accepted here */
+			rc = decode_event(resp, &r, err);
 			break;
 		default:
 			cql_error_set(err, CQL_EPROTO, "unexpected opcode 0x%02x in a response",
@@ -1098,4 +1282,52 @@ const char *
 cql_result_keyspace(const cql_result *res)
 {
 	return res->kind == CQL_RESULT_SET_KEYSPACE ? res->keyspace : NULL;
+}
+
+cql_slice
+cql_result_prepared_id(const cql_result *res)
+{
+	if (res->kind != CQL_RESULT_PREPARED)
+		return (cql_slice) {NULL, CQL_NULL};
+	return res->prepared_id;
+}
+
+int
+cql_result_bind_count(const cql_result *res)
+{
+	return res->kind == CQL_RESULT_PREPARED ? res->nbind : 0;
+}
+
+const cql_column *
+cql_result_bind(const cql_result *res, int i)
+{
+	if (res->kind != CQL_RESULT_PREPARED || res->bind == NULL || i < 0 || i >= res->nbind)
+		return NULL;
+	return &res->bind[i];
+}
+
+int
+cql_result_pk_count(const cql_result *res)
+{
+	return res->kind == CQL_RESULT_PREPARED ? res->npk : 0;
+}
+
+int
+cql_result_pk_index(const cql_result *res, int i)
+{
+	if (res->kind != CQL_RESULT_PREPARED || i < 0 || i >= res->npk)
+		return -1;
+	return res->pk_index[i];
+}
+
+int
+cql_result_warning_count(const cql_result *res)
+{
+	return res->nwarnings;
+}
+
+const char *
+cql_result_warning(const cql_result *res, int i)
+{
+	return i >= 0 && i < res->nwarnings ? res->warnings[i] : NULL;
 }

@@ -105,6 +105,14 @@ extern void cql__encode_query(cql__buf *b, int16_t stream, const char *cql,
 							  const cql_query_params *p);
 extern void cql__encode_auth_response(cql__buf *b, int16_t stream,
 									  const uint8_t *token, size_t n);
+extern void cql__encode_prepare(cql__buf *b, int16_t stream, const char *cql);
+extern void cql__encode_execute(cql__buf *b, int16_t stream, cql_slice id,
+								const cql_query_params *p);
+extern void cql__encode_batch(cql__buf *b, int16_t stream, int type,
+							  const cql_batch_statement *stmts, int n,
+							  const cql_query_params *p);
+extern void cql__encode_register(cql__buf *b, int16_t stream,
+								 const char *const *events, int n);
 
 /* ---------- responses ---------- */
 
@@ -152,6 +160,13 @@ struct cql_result
 	int32_t		nrows;
 	const uint8_t *rows_data;
 	size_t		rows_len;
+	/* prepared: the id, the bind variables and the partition key indexes */
+	cql_slice	prepared_id;
+	int32_t		bind_flags;
+	int			nbind;
+	cql_column *bind;
+	int			npk;
+	uint16_t   *pk_index;
 	/* set_keyspace */
 	const char *keyspace;
 	/* schema_change */
@@ -159,6 +174,14 @@ struct cql_result
 	const char *target;
 	const char *sc_keyspace;
 	const char *sc_name;
+	int			sc_nargs;		/* FUNCTION / AGGREGATE argument types */
+	const char **sc_args;
+	/* EVENT */
+	const char *event_type;		/* TOPOLOGY_CHANGE, STATUS_CHANGE, SCHEMA_CHANGE */
+	const char *event_change;	/* NEW_NODE, UP, DOWN, ...; for schema: as above */
+	uint8_t		event_addr[16];
+	int			event_addrlen;	/* 4 or 16 */
+	int32_t		event_port;
 
 	cql__arena	arena;
 	uint8_t    *body;

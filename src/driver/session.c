@@ -23,12 +23,16 @@ struct cql_session
 {
 	cql_reactor *reactor;
 	char	  **hosts;
+	char	  **host_names;
 	int			nhosts;
 	int			port;
 	char	   *username;
 	char	   *password;
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
+	int			heartbeat_interval_ms;
+	bool		compression;
+	cql__tls_ctx *tls;			/* NULL: plain TCP */
 
 	cql_conn   *conn;			/* connecting or ready, or NULL */
 	bool		connecting;
@@ -62,15 +66,29 @@ cql_session_new(cql_reactor *r, const cql_session_config *cfg, cql_error *err)
 	s->port = cfg->port;
 	s->connect_timeout_ms = cfg->connect_timeout_ms;
 	s->request_timeout_ms = cfg->request_timeout_ms;
+	s->heartbeat_interval_ms = cfg->heartbeat_interval_ms;
+	s->compression = cfg->compression;
 	s->hosts = calloc((size_t) cfg->nhosts, sizeof(char *));
-	if (s->hosts == NULL)
+	s->host_names = calloc((size_t) cfg->nhosts, sizeof(char *));
+	if (s->hosts == NULL || s->host_names == NULL)
 		goto oom;
 	for (int i = 0; i < cfg->nhosts; i++)
 	{
 		s->hosts[i] = strdup(cfg->hosts[i]);
-		if (s->hosts[i] == NULL)
-			goto oom;
+		s->host_names[i] = strdup(cfg->host_names && cfg->host_names[i]
+								  ? cfg->host_names[i] : cfg->hosts[i]);
 		s->nhosts++;
+		if (s->hosts[i] == NULL || s->host_names[i] == NULL)
+			goto oom;
+	}
+	if (cfg->tls.enabled)
+	{
+		s->tls = cql__tls_ctx_new(&cfg->tls, err);
+		if (s->tls == NULL)
+		{
+			cql_session_free(s);
+			return NULL;
+		}
 	}
 	s->username = dup_or_null(cfg->username);
 	s->password = dup_or_null(cfg->password);
@@ -113,8 +131,14 @@ cql_session_free(cql_session *s)
 	cql_error_set(&err, CQL_ECANCELED, "session closed");
 	complete_waiters(s, CQL_ECANCELED, &err);
 	for (int i = 0; i < s->nhosts; i++)
+	{
 		free(s->hosts[i]);
+		free(s->host_names[i]);
+	}
 	free(s->hosts);
+	free(s->host_names);
+	/* connections hold no reference to the context once they are closing */
+	cql__tls_ctx_free(s->tls);
 	if (s->password)
 		memset(s->password, 0, strlen(s->password));
 	free(s->username);
@@ -138,6 +162,18 @@ int
 cql_session_in_flight(cql_session *s)
 {
 	return s->conn ? cql__conn_in_flight(s->conn) : 0;
+}
+
+bool
+cql_session_compressed(cql_session *s)
+{
+	return cql_session_ready(s) && cql__conn_compressed(s->conn);
+}
+
+bool
+cql_session_tls(cql_session *s)
+{
+	return cql_session_ready(s) && cql__conn_tls(s->conn);
 }
 
 static void
@@ -202,6 +238,11 @@ start_attempt(cql_session *s)
 		cfg.username = s->username;
 		cfg.password = s->password;
 		cfg.connect_timeout_ms = s->connect_timeout_ms;
+		cfg.heartbeat_interval_ms = s->heartbeat_interval_ms;
+		cfg.heartbeat_timeout_ms = s->request_timeout_ms;
+		cfg.compression = s->compression;
+		cfg.tls = s->tls;
+		cfg.server_name = s->host_names[s->attempt];
 		cfg.on_ready = conn_ready;
 		cfg.on_closed = conn_closed;
 		cfg.arg = s;
@@ -274,27 +315,71 @@ query_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 	cql__future_complete(f, CQL_OK, NULL, resp);
 }
 
-cql_future *
-cql_session_query(cql_session *s, const char *cql, const cql_query_params *params)
+/* Send an encoded request; the future completes with its RESULT. */
+static cql_future *
+send_request(cql_session *s, cql__buf *b)
 {
 	cql_future *f = cql__future_new();
-	cql__buf	b;
 	cql_error	err;
 	int			rc;
 
 	if (f == NULL)
+	{
+		cql__buf_free(b);
 		return NULL;
+	}
 	if (!cql_session_ready(s))
 	{
 		cql_error_set(&err, CQL_ECONN, "the session has no open connection");
 		cql__future_complete(f, CQL_ECONN, &err, NULL);
-		return f;
 	}
+	else
+	{
+		rc = cql__conn_send(s->conn, b, s->request_timeout_ms, query_response, f, &err);
+		if (rc != CQL_OK)
+			cql__future_complete(f, rc, &err, NULL);
+	}
+	cql__buf_free(b);
+	return f;
+}
+
+cql_future *
+cql_session_query(cql_session *s, const char *cql, const cql_query_params *params)
+{
+	cql__buf	b;
+
 	cql__buf_init(&b);
 	cql__encode_query(&b, 0, cql, params);
-	rc = cql__conn_send(s->conn, &b, s->request_timeout_ms, query_response, f, &err);
-	cql__buf_free(&b);
-	if (rc != CQL_OK)
-		cql__future_complete(f, rc, &err, NULL);
-	return f;
+	return send_request(s, &b);
+}
+
+cql_future *
+cql_session_prepare(cql_session *s, const char *cql)
+{
+	cql__buf	b;
+
+	cql__buf_init(&b);
+	cql__encode_prepare(&b, 0, cql);
+	return send_request(s, &b);
+}
+
+cql_future *
+cql_session_execute(cql_session *s, cql_slice id, const cql_query_params *params)
+{
+	cql__buf	b;
+
+	cql__buf_init(&b);
+	cql__encode_execute(&b, 0, id, params);
+	return send_request(s, &b);
+}
+
+cql_future *
+cql_session_batch(cql_session *s, int type, const cql_batch_statement *stmts, int n,
+				  const cql_query_params *params)
+{
+	cql__buf	b;
+
+	cql__buf_init(&b);
+	cql__encode_batch(&b, 0, type, stmts, n, params);
+	return send_request(s, &b);
 }

@@ -24,6 +24,7 @@
 #include "catalog/pg_user_mapping.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -35,6 +36,8 @@
 typedef struct CqlSessionEntry
 {
 	Oid			key;			/* user mapping oid */
+	Oid			serverid;
+	Oid			userid;			/* InvalidOid for a PUBLIC mapping */
 	cql_session *session;
 	int			pins;			/* scans in progress using the session */
 	bool		invalidated;
@@ -48,6 +51,7 @@ static void session_invalidation(Datum arg, int cacheid, uint32 hashvalue);
 static cql_session *open_session(ForeignServer *server, const CqlServerOptions *opts);
 
 PG_FUNCTION_INFO_V1(cql_fdw_disconnect_all);
+PG_FUNCTION_INFO_V1(cql_fdw_sessions);
 
 static CqlSessionEntry *
 lookup_entry(Oid umid)
@@ -97,6 +101,8 @@ cqlfdw_get_session(UserMapping *user, const CqlServerOptions *opts)
 	if (entry->session == NULL)
 	{
 		entry->session = open_session(server, opts);
+		entry->serverid = server->serverid;
+		entry->userid = user->userid;
 		entry->invalidated = false;
 		entry->server_hashvalue =
 			GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(server->serverid));
@@ -149,7 +155,9 @@ open_session(ForeignServer *server, const CqlServerOptions *opts)
 	char	   *tok;
 	char	   *save;
 	List	   *addrs = NIL;
+	List	   *names = NIL;
 	const char **hosts;
+	const char **host_names;
 	int			n = 0;
 	ListCell   *lc;
 	cql_session_config cfg;
@@ -190,7 +198,10 @@ open_session(ForeignServer *server, const CqlServerOptions *opts)
 				if (strcmp((char *) lfirst(lc), buf) == 0)
 					dup = true;
 			if (!dup)
+			{
 				addrs = lappend(addrs, pstrdup(buf));
+				names = lappend(names, tok);
+			}
 		}
 		freeaddrinfo(res);
 	}
@@ -201,8 +212,12 @@ open_session(ForeignServer *server, const CqlServerOptions *opts)
 						server->servername)));
 
 	hosts = palloc(sizeof(char *) * list_length(addrs));
+	host_names = palloc(sizeof(char *) * list_length(addrs));
 	foreach(lc, addrs)
+	{
+		host_names[n] = list_nth(names, n);
 		hosts[n++] = lfirst(lc);
+	}
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.hosts = hosts;
@@ -210,8 +225,17 @@ open_session(ForeignServer *server, const CqlServerOptions *opts)
 	cfg.port = opts->port;
 	cfg.username = opts->username;
 	cfg.password = opts->password;
+	cfg.host_names = host_names;
 	cfg.connect_timeout_ms = opts->connect_timeout;
 	cfg.request_timeout_ms = opts->request_timeout;
+	cfg.heartbeat_interval_ms = opts->heartbeat_interval;
+	cfg.compression = opts->compression;
+	cfg.tls.enabled = opts->tls != CQL_TLS_OFF;
+	cfg.tls.verify_peer = opts->tls >= CQL_TLS_VERIFY_CA;
+	cfg.tls.verify_hostname = opts->tls == CQL_TLS_VERIFY_FULL;
+	cfg.tls.ca_file = opts->tls_ca_file;
+	cfg.tls.cert_file = opts->tls_cert_file;
+	cfg.tls.key_file = opts->tls_key_file;
 	s = cql_session_new(cqlfdw_reactor(), &cfg, &err);
 	if (s == NULL)
 		cqlfdw_report(ERROR, &err, NULL, server->servername);
@@ -270,4 +294,57 @@ cql_fdw_disconnect_all(PG_FUNCTION_ARGS)
 	/* let the closed handles be freed now */
 	cql_reactor_run(cqlfdw_reactor());
 	PG_RETURN_BOOL(closed);
+}
+
+/*
+ * cql_fdw_sessions(): this backend's sessions, with where they are connected
+ * and how.
+ */
+Datum
+cql_fdw_sessions(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	HASH_SEQ_STATUS scan;
+	CqlSessionEntry *entry;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (SessionHash == NULL)
+		return (Datum) 0;
+
+	/* let the loop notice what happened while the backend was idle */
+	cql_reactor_run(cqlfdw_reactor());
+
+	hash_seq_init(&scan, SessionHash);
+	while ((entry = (CqlSessionEntry *) hash_seq_search(&scan)))
+	{
+		Datum		values[8];
+		bool		nulls[8] = {0};
+		ForeignServer *server;
+		const char *host;
+
+		if (entry->session == NULL)
+			continue;
+		server = GetForeignServerExtended(entry->serverid, FSV_MISSING_OK);
+		if (server)
+			values[0] = CStringGetTextDatum(server->servername);
+		else
+			nulls[0] = true;
+		if (OidIsValid(entry->userid))
+			values[1] = CStringGetTextDatum(GetUserNameFromId(entry->userid, true)
+											? GetUserNameFromId(entry->userid, true) : "?");
+		else
+			values[1] = CStringGetTextDatum("public");
+		host = cql_session_host(entry->session);
+		if (host[0])
+			values[2] = CStringGetTextDatum(host);
+		else
+			nulls[2] = true;
+		values[3] = BoolGetDatum(cql_session_ready(entry->session));
+		values[4] = BoolGetDatum(cql_session_compressed(entry->session));
+		values[5] = BoolGetDatum(cql_session_tls(entry->session));
+		values[6] = Int32GetDatum(cql_session_in_flight(entry->session));
+		values[7] = BoolGetDatum(!entry->invalidated);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

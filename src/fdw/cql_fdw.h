@@ -28,6 +28,15 @@
 #define CQLFDW_DEFAULT_CONNECT_TIMEOUT	5000	/* ms */
 #define CQLFDW_DEFAULT_REQUEST_TIMEOUT	12000	/* ms */
 #define CQLFDW_MAX_FETCH_SIZE			1000000
+#define CQLFDW_DEFAULT_HEARTBEAT		30000	/* ms */
+
+typedef enum CqlTlsMode
+{
+	CQL_TLS_OFF,
+	CQL_TLS_REQUIRE,			/* encrypt, verify nothing */
+	CQL_TLS_VERIFY_CA,			/* verify the certificate chain */
+	CQL_TLS_VERIFY_FULL			/* and the host name */
+} CqlTlsMode;
 
 /* The options of a server, resolved with the user mapping. */
 typedef struct CqlServerOptions
@@ -38,6 +47,12 @@ typedef struct CqlServerOptions
 	int			request_timeout;
 	int			fetch_size;
 	int			read_consistency;
+	int			heartbeat_interval;
+	bool		compression;
+	CqlTlsMode	tls;
+	char	   *tls_ca_file;
+	char	   *tls_cert_file;
+	char	   *tls_key_file;
 	char	   *username;
 	char	   *password;
 } CqlServerOptions;

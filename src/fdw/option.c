@@ -37,7 +37,10 @@ typedef enum OptionKind
 	OPT_FETCH_SIZE,
 	OPT_CONSISTENCY,
 	OPT_HOSTS,
-	OPT_IDENTIFIER
+	OPT_IDENTIFIER,
+	OPT_COMPRESSION,
+	OPT_TLS_MODE,
+	OPT_FILE					/* a path on the PostgreSQL server: superuser only */
 } OptionKind;
 
 typedef struct CqlOption
@@ -54,6 +57,12 @@ static const CqlOption valid_options[] = {
 	{"request_timeout", ForeignServerRelationId, OPT_MILLISECONDS},
 	{"fetch_size", ForeignServerRelationId, OPT_FETCH_SIZE},
 	{"read_consistency", ForeignServerRelationId, OPT_CONSISTENCY},
+	{"heartbeat_interval", ForeignServerRelationId, OPT_MILLISECONDS},
+	{"compression", ForeignServerRelationId, OPT_COMPRESSION},
+	{"tls", ForeignServerRelationId, OPT_TLS_MODE},
+	{"tls_ca_file", ForeignServerRelationId, OPT_FILE},
+	{"tls_cert_file", ForeignServerRelationId, OPT_FILE},
+	{"tls_key_file", ForeignServerRelationId, OPT_FILE},
 	{"username", UserMappingRelationId, OPT_STRING},
 	{"password", UserMappingRelationId, OPT_STRING},
 	{"keyspace", ForeignTableRelationId, OPT_IDENTIFIER},
@@ -66,6 +75,7 @@ static const CqlOption valid_options[] = {
 
 static int	parse_int_option(DefElem *def, int min, int max);
 static int	parse_consistency(DefElem *def);
+static CqlTlsMode parse_tls_mode(DefElem *def);
 static void check_option_value(const CqlOption *opt, DefElem *def);
 
 PG_FUNCTION_INFO_V1(cql_fdw_validator);
@@ -138,6 +148,27 @@ check_option_value(const CqlOption *opt, DefElem *def)
 		case OPT_CONSISTENCY:
 			(void) parse_consistency(def);
 			break;
+		case OPT_COMPRESSION:
+			if (strcmp(value, "none") != 0 && strcmp(value, "lz4") != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, value),
+						 errhint("Valid values are none and lz4.")));
+			break;
+		case OPT_TLS_MODE:
+			(void) parse_tls_mode(def);
+			break;
+		case OPT_FILE:
+			if (!superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only superusers can set option \"%s\"", def->defname),
+						 errdetail("It names a file on the PostgreSQL server.")));
+			if (value[0] == '\0')
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+						 errmsg("option \"%s\" must not be empty", def->defname)));
+			break;
 		case OPT_IDENTIFIER:
 			if (value[0] == '\0')
 				ereport(ERROR,
@@ -196,6 +227,26 @@ parse_consistency(DefElem *def)
 	return cl;
 }
 
+static CqlTlsMode
+parse_tls_mode(DefElem *def)
+{
+	const char *value = defGetString(def);
+
+	if (strcmp(value, "off") == 0)
+		return CQL_TLS_OFF;
+	if (strcmp(value, "require") == 0)
+		return CQL_TLS_REQUIRE;
+	if (strcmp(value, "verify-ca") == 0)
+		return CQL_TLS_VERIFY_CA;
+	if (strcmp(value, "verify-full") == 0)
+		return CQL_TLS_VERIFY_FULL;
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, value),
+			 errhint("Valid values are off, require (encrypt, do not verify), verify-ca (verify the certificate chain) and verify-full (also verify the host name).")));
+	return CQL_TLS_OFF;			/* keep the compiler quiet */
+}
+
 /*
  * The options that decide how to reach a server and how to read from it,
  * from the server and the user mapping.
@@ -213,6 +264,8 @@ cqlfdw_server_options(ForeignServer *server, UserMapping *user,
 	opts->request_timeout = CQLFDW_DEFAULT_REQUEST_TIMEOUT;
 	opts->fetch_size = CQLFDW_DEFAULT_FETCH_SIZE;
 	opts->read_consistency = CQL_CONSISTENCY_LOCAL_ONE;
+	opts->heartbeat_interval = CQLFDW_DEFAULT_HEARTBEAT;
+	opts->tls = CQL_TLS_OFF;
 
 	foreach(lc, server->options)
 	{
@@ -230,6 +283,18 @@ cqlfdw_server_options(ForeignServer *server, UserMapping *user,
 			opts->fetch_size = parse_int_option(def, 1, CQLFDW_MAX_FETCH_SIZE);
 		else if (strcmp(def->defname, "read_consistency") == 0)
 			opts->read_consistency = parse_consistency(def);
+		else if (strcmp(def->defname, "heartbeat_interval") == 0)
+			opts->heartbeat_interval = parse_int_option(def, 1, INT_MAX);
+		else if (strcmp(def->defname, "compression") == 0)
+			opts->compression = strcmp(defGetString(def), "lz4") == 0;
+		else if (strcmp(def->defname, "tls") == 0)
+			opts->tls = parse_tls_mode(def);
+		else if (strcmp(def->defname, "tls_ca_file") == 0)
+			opts->tls_ca_file = defGetString(def);
+		else if (strcmp(def->defname, "tls_cert_file") == 0)
+			opts->tls_cert_file = defGetString(def);
+		else if (strcmp(def->defname, "tls_key_file") == 0)
+			opts->tls_key_file = defGetString(def);
 	}
 	if (user)
 	{
