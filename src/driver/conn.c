@@ -202,6 +202,7 @@ cql__future_complete(cql_future *f, int rc, const cql_error *err,
 	if (f->abandoned)
 	{
 		cql_result_free(result);
+		cql_prepared_release(f->prepared);
 		free(f);
 		return;
 	}
@@ -252,7 +253,20 @@ cql_future_release(cql_future *f)
 		return;
 	}
 	cql_result_free(f->result);
+	cql_prepared_release(f->prepared);
 	free(f);
+}
+
+cql_prepared *
+cql_future_take_prepared(cql_future *f)
+{
+	struct cql_prepared *p;
+
+	if (f->state != CQL_FUTURE_DONE || f->rc != CQL_OK)
+		return NULL;
+	p = f->prepared;
+	f->prepared = NULL;
+	return p;
 }
 
 /* ---------- connection lifetime ---------- */
@@ -1071,6 +1085,16 @@ handshake_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 							e.server_code == CQL_BAD_CREDENTIALS) ? CQL_EAUTH : CQL_ESERVER;
 
 		cql_result_free(resp);
+		if (code == CQL_EAUTH)
+		{
+			/* say who was refused; the password never appears anywhere */
+			char		server_msg[sizeof(e.message)];
+
+			memcpy(server_msg, e.message, sizeof(server_msg));
+			snprintf(e.message, sizeof(e.message),
+					 "%s refused the login of user \"%.100s\": %.600s", c->host,
+					 c->username ? c->username : "", server_msg);
+		}
 		conn_fail_with(c, code, &e);
 		return;
 	}

@@ -37,6 +37,7 @@ struct cql_future
 	int			rc;
 	cql_error	err;
 	cql_result *result;
+	struct cql_prepared *prepared;	/* a reference, for prepare_cached */
 	cql_future *next;			/* in a list of waiters */
 };
 

@@ -580,6 +580,31 @@ extern cql_future *cql_session_connect(cql_session *s);
 extern cql_future *cql_session_query(cql_session *s, const char *cql,
 									 const cql_query_params *params);
 
+/*
+ * Prepared statements through the session's cache.  The future of
+ * cql_session_prepare_cached completes at once when the statement is
+ * cached; cql_future_take_prepared then hands out a reference, which
+ * cql_prepared_release gives back.  EXECUTE through the cache skips result
+ * metadata (the cached metadata describes the rows), and a statement the
+ * node forgot (UNPREPARED) is prepared again there and re-sent.
+ */
+typedef struct cql_prepared cql_prepared;
+
+extern cql_future *cql_session_prepare_cached(cql_session *s, const char *cql);
+extern cql_prepared *cql_future_take_prepared(cql_future *f);
+extern void cql_prepared_release(cql_prepared *p);
+/* the PREPARED result: use the cql_result_bind*, pk* and column accessors */
+extern const cql_result *cql_prepared_result(const cql_prepared *p);
+extern const char *cql_prepared_cql(const cql_prepared *p);
+extern cql_future *cql_session_execute_prepared(cql_session *s, cql_prepared *p,
+												const cql_query_params *params);
+/* statements cached, and lookups that found / missed them */
+extern void cql_session_prepared_stats(cql_session *s, int *count,
+									   uint64_t *hits, uint64_t *misses);
+/* forget cached statements on keyspace (and table, unless NULL) */
+extern int	cql_session_forget_prepared(cql_session *s, const char *keyspace,
+										const char *table);
+
 /* PREPARE: the result is of kind CQL_RESULT_PREPARED */
 extern cql_future *cql_session_prepare(cql_session *s, const char *cql);
 extern cql_future *cql_session_execute(cql_session *s, cql_slice id,

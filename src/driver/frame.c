@@ -1159,6 +1159,11 @@ fail:
 void
 cql__response_free(cql_response *resp)
 {
+	if (resp->metadata_owner)
+	{
+		cql_prepared_release(resp->metadata_owner);
+		resp->metadata_owner = NULL;
+	}
 	cql__arena_free(&resp->arena);
 	free(resp->body);
 	resp->body = NULL;

@@ -185,6 +185,8 @@ struct cql_result
 
 	cql__arena	arena;
 	uint8_t    *body;
+	/* with skip_metadata: the statement whose metadata 'columns' points into */
+	struct cql_prepared *metadata_owner;
 };
 
 /*

@@ -14,6 +14,7 @@
  *-------------------------------------------------------------------------
  */
 #include "conn.h"
+#include "prepared.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,25 @@ struct cql_session
 	int			attempt;		/* index into hosts of the current attempt */
 	cql_future *waiters;		/* connect futures */
 	char		attempts[sizeof(((cql_error *) 0)->message)];
+	cql__pcache prepared;
 };
+
+#define PREPARED_CACHE_SIZE 1024
+
+/*
+ * A request on its way: what to send again if the node asks for it (an
+ * EXECUTE the node no longer has prepared is prepared again and re-sent).
+ */
+typedef struct session_request
+{
+	cql_session *session;
+	cql_future *future;
+	cql__buf	frame;			/* the encoded request, stream id patched per send */
+	cql_prepared *prepared;		/* EXECUTE through the cache: a reference */
+	bool		prepare_into_cache;	/* PREPARE for prepare_cached: its CQL */
+	char	   *cql;
+	int			reprepares;
+} session_request;
 
 static void start_attempt(cql_session *s);
 
@@ -81,6 +100,7 @@ cql_session_new(cql_reactor *r, const cql_session_config *cfg, cql_error *err)
 		if (s->hosts[i] == NULL || s->host_names[i] == NULL)
 			goto oom;
 	}
+	cql__pcache_init(&s->prepared, PREPARED_CACHE_SIZE);
 	if (cfg->tls.enabled)
 	{
 		s->tls = cql__tls_ctx_new(&cfg->tls, err);
@@ -139,6 +159,8 @@ cql_session_free(cql_session *s)
 	free(s->host_names);
 	/* connections hold no reference to the context once they are closing */
 	cql__tls_ctx_free(s->tls);
+	if (s->prepared.buckets)
+		cql__pcache_free(&s->prepared);
 	if (s->password)
 		memset(s->password, 0, strlen(s->password));
 	free(s->username);
@@ -283,63 +305,181 @@ cql_session_connect(cql_session *s)
 }
 
 static void
-query_response(cql_conn *c, void *arg, int rc, cql_response *resp,
-			   const cql_error *err)
+request_free(session_request *r)
 {
-	cql_future *f = arg;
+	cql__buf_free(&r->frame);
+	cql_prepared_release(r->prepared);
+	free(r->cql);
+	free(r);
+}
+
+static void request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
+							 const cql_error *err);
+
+/* complete the request's future with a server ERROR */
+static void
+fail_with_server_error(session_request *r, cql_conn *c, cql_response *resp)
+{
+	cql_error	e = *resp->error;
+
+	snprintf(e.host, sizeof(e.host), "%s", cql__conn_host(c));
+	cql_result_free(resp);
+	cql__future_complete(r->future, CQL_ESERVER, &e, NULL);
+	request_free(r);
+}
+
+/* The node had forgotten the statement: it is prepared again; re-send. */
+static void
+reprepare_response(cql_conn *c, void *arg, int rc, cql_response *resp,
+				   const cql_error *err)
+{
+	session_request *r = arg;
+	cql_error	e;
 
 	if (rc != CQL_OK)
 	{
-		cql__future_complete(f, rc, err, NULL);
+		cql__future_complete(r->future, rc, err, NULL);
+		request_free(r);
 		return;
 	}
 	if (resp->header.opcode == CQL_OP_ERROR)
 	{
-		cql_error	e = *resp->error;
+		fail_with_server_error(r, c, resp);
+		return;
+	}
+	cql_result_free(resp);
+	rc = cql__conn_send(c, &r->frame, r->session->request_timeout_ms,
+						request_response, r, &e);
+	if (rc != CQL_OK)
+	{
+		cql__future_complete(r->future, rc, &e, NULL);
+		request_free(r);
+	}
+}
 
-		snprintf(e.host, sizeof(e.host), "%s", cql__conn_host(c));
-		cql_result_free(resp);
-		cql__future_complete(f, CQL_ESERVER, &e, NULL);
+static void
+request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
+				 const cql_error *err)
+{
+	session_request *r = arg;
+	cql_session *s = r->session;
+	cql_error	e;
+
+	if (rc != CQL_OK)
+	{
+		cql__future_complete(r->future, rc, err, NULL);
+		request_free(r);
+		return;
+	}
+	if (resp->header.opcode == CQL_OP_ERROR)
+	{
+		if (resp->error->server_code == CQL_UNPREPARED && r->prepared && r->reprepares++ == 0)
+		{
+			cql__buf	b;
+
+			cql__buf_init(&b);
+			cql__encode_prepare(&b, 0, r->prepared->cql);
+			rc = cql__conn_send(c, &b, s->request_timeout_ms, reprepare_response, r, &e);
+			cql__buf_free(&b);
+			if (rc == CQL_OK)
+			{
+				cql_result_free(resp);
+				return;
+			}
+		}
+		fail_with_server_error(r, c, resp);
 		return;
 	}
 	if (resp->header.opcode != CQL_OP_RESULT)
 	{
-		cql_error	e;
-
-		cql_error_set(&e, CQL_EPROTO, "%s answered a query with opcode 0x%02x",
+		cql_error_set(&e, CQL_EPROTO, "%s answered a request with opcode 0x%02x",
 					  cql__conn_host(c), resp->header.opcode);
 		cql_result_free(resp);
-		cql__future_complete(f, CQL_EPROTO, &e, NULL);
+		cql__future_complete(r->future, CQL_EPROTO, &e, NULL);
+		request_free(r);
 		return;
 	}
-	cql__future_complete(f, CQL_OK, NULL, resp);
+	if (r->prepare_into_cache && resp->kind == CQL_RESULT_PREPARED)
+	{
+		cql_prepared *p = cql__pcache_insert(&s->prepared, r->cql, resp);
+
+		if (p == NULL)
+		{
+			cql_result_free(resp);
+			cql_error_set(&e, CQL_ENOMEM, "out of memory caching a prepared statement");
+			cql__future_complete(r->future, CQL_ENOMEM, &e, NULL);
+			request_free(r);
+			return;
+		}
+		r->future->prepared = p;	/* the reference goes to the future */
+		cql__future_complete(r->future, CQL_OK, NULL, NULL);
+		request_free(r);
+		return;
+	}
+	if (r->prepared && resp->kind == CQL_RESULT_ROWS &&
+		(resp->rows_flags & CQL_RF_NO_METADATA))
+	{
+		/* rows without metadata: the statement's cached metadata describes them */
+		const cql_result *pr = r->prepared->result;
+
+		if (pr->columns == NULL || pr->ncolumns != resp->ncolumns)
+		{
+			cql_error_set(&e, CQL_EPROTO,
+						  "%s returned %d columns without metadata, the statement has %d",
+						  cql__conn_host(c), resp->ncolumns, pr->ncolumns);
+			cql_result_free(resp);
+			cql__future_complete(r->future, CQL_EPROTO, &e, NULL);
+			request_free(r);
+			return;
+		}
+		resp->columns = pr->columns;
+		resp->metadata_owner = cql__prepared_ref(r->prepared);
+	}
+	cql__future_complete(r->future, CQL_OK, NULL, resp);
+	request_free(r);
 }
 
-/* Send an encoded request; the future completes with its RESULT. */
+/*
+ * Send an encoded request (the buffer is taken over); the future completes
+ * with its RESULT.
+ */
 static cql_future *
-send_request(cql_session *s, cql__buf *b)
+send_request(cql_session *s, cql__buf *b, cql_prepared *prepared, const char *prepare_cql)
 {
 	cql_future *f = cql__future_new();
+	session_request *r = calloc(1, sizeof(session_request));
 	cql_error	err;
 	int			rc;
 
-	if (f == NULL)
+	if (f == NULL || r == NULL || (prepare_cql && (r->cql = strdup(prepare_cql)) == NULL))
 	{
+		free(f);
+		if (r)
+			free(r->cql);
+		free(r);
 		cql__buf_free(b);
 		return NULL;
 	}
+	r->session = s;
+	r->future = f;
+	r->frame = *b;
+	r->prepare_into_cache = prepare_cql != NULL;
+	if (prepared)
+		r->prepared = cql__prepared_ref(prepared);
+
 	if (!cql_session_ready(s))
 	{
 		cql_error_set(&err, CQL_ECONN, "the session has no open connection");
 		cql__future_complete(f, CQL_ECONN, &err, NULL);
+		request_free(r);
+		return f;
 	}
-	else
+	rc = cql__conn_send(s->conn, &r->frame, s->request_timeout_ms, request_response, r, &err);
+	if (rc != CQL_OK)
 	{
-		rc = cql__conn_send(s->conn, b, s->request_timeout_ms, query_response, f, &err);
-		if (rc != CQL_OK)
-			cql__future_complete(f, rc, &err, NULL);
+		cql__future_complete(f, rc, &err, NULL);
+		request_free(r);
 	}
-	cql__buf_free(b);
 	return f;
 }
 
@@ -350,7 +490,7 @@ cql_session_query(cql_session *s, const char *cql, const cql_query_params *param
 
 	cql__buf_init(&b);
 	cql__encode_query(&b, 0, cql, params);
-	return send_request(s, &b);
+	return send_request(s, &b, NULL, NULL);
 }
 
 cql_future *
@@ -360,7 +500,7 @@ cql_session_prepare(cql_session *s, const char *cql)
 
 	cql__buf_init(&b);
 	cql__encode_prepare(&b, 0, cql);
-	return send_request(s, &b);
+	return send_request(s, &b, NULL, NULL);
 }
 
 cql_future *
@@ -370,7 +510,7 @@ cql_session_execute(cql_session *s, cql_slice id, const cql_query_params *params
 
 	cql__buf_init(&b);
 	cql__encode_execute(&b, 0, id, params);
-	return send_request(s, &b);
+	return send_request(s, &b, NULL, NULL);
 }
 
 cql_future *
@@ -381,5 +521,57 @@ cql_session_batch(cql_session *s, int type, const cql_batch_statement *stmts, in
 
 	cql__buf_init(&b);
 	cql__encode_batch(&b, 0, type, stmts, n, params);
-	return send_request(s, &b);
+	return send_request(s, &b, NULL, NULL);
+}
+
+cql_future *
+cql_session_prepare_cached(cql_session *s, const char *cql)
+{
+	cql_prepared *p = cql__pcache_lookup(&s->prepared, cql);
+	cql__buf	b;
+
+	if (p)
+	{
+		cql_future *f = cql__future_new();
+
+		if (f == NULL)
+		{
+			cql_prepared_release(p);
+			return NULL;
+		}
+		f->prepared = p;
+		cql__future_complete(f, CQL_OK, NULL, NULL);
+		return f;
+	}
+	cql__buf_init(&b);
+	cql__encode_prepare(&b, 0, cql);
+	return send_request(s, &b, NULL, cql);
+}
+
+cql_future *
+cql_session_execute_prepared(cql_session *s, cql_prepared *p,
+							 const cql_query_params *params)
+{
+	cql_query_params q = *params;
+	cql__buf	b;
+
+	/* the cache has the result metadata: do not send it with every page */
+	q.skip_metadata = p->result->columns != NULL;
+	cql__buf_init(&b);
+	cql__encode_execute(&b, 0, p->result->prepared_id, &q);
+	return send_request(s, &b, p, NULL);
+}
+
+void
+cql_session_prepared_stats(cql_session *s, int *count, uint64_t *hits, uint64_t *misses)
+{
+	*count = s->prepared.count;
+	*hits = s->prepared.hits;
+	*misses = s->prepared.misses;
+}
+
+int
+cql_session_forget_prepared(cql_session *s, const char *keyspace, const char *table)
+{
+	return cql__pcache_forget(&s->prepared, keyspace, table);
 }

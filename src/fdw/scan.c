@@ -78,6 +78,7 @@ typedef struct CqlScanState
 	Oid			umid;
 	bool		pinned;
 	cql_session *session;
+	cql_prepared *prepared;		/* the SELECT, from the session's cache */
 
 	cql_future *pending;		/* request of the next page, or NULL */
 	cql_result *page;			/* page being read, or NULL */
@@ -309,12 +310,28 @@ request_page(CqlScanState *st)
 {
 	cql_query_params params;
 
+	if (st->prepared == NULL)
+	{
+		cql_future *f = cql_session_prepare_cached(st->session, st->cql);
+		cql_result *res;
+
+		if (f == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+		cqlfdw_wait_owned(f);
+		if (cql_future_rc(f) == CQL_OK)
+			st->prepared = cql_future_take_prepared(f);
+		res = cqlfdw_finish(f, st->cql, st->server_name);
+		cql_result_free(res);
+	}
+
 	memset(&params, 0, sizeof(params));
 	params.consistency = st->consistency;
 	params.page_size = st->fetch_size;
 	if (st->page)
 		params.paging_state = cql_result_paging_state(st->page);
-	st->pending = cql_session_query(st->session, st->cql, &params);
+	st->pending = cql_session_execute_prepared(st->session, st->prepared, &params);
 	if (st->pending == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -406,6 +423,11 @@ cqlEndForeignScan(ForeignScanState *node)
 	if (st == NULL)
 		return;
 	scan_release(st);
+	if (st->prepared)
+	{
+		cql_prepared_release(st->prepared);
+		st->prepared = NULL;
+	}
 	if (st->pinned)
 	{
 		cqlfdw_session_unpin(st->umid);
@@ -446,6 +468,11 @@ scan_cleanup_callback(void *arg)
 	CqlScanState *st = arg;
 
 	scan_release(st);
+	if (st->prepared)
+	{
+		cql_prepared_release(st->prepared);
+		st->prepared = NULL;
+	}
 	if (st->pinned)
 	{
 		cqlfdw_session_unpin(st->umid);
