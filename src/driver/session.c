@@ -237,7 +237,8 @@ conn_ready(cql_conn *c, void *arg, int rc, const cql_error *err)
 	{
 		cql_error	all = *err;
 
-		all.code = rc == CQL_EAUTH ? CQL_EAUTH : (rc == CQL_ETIMEDOUT ? CQL_ETIMEDOUT : CQL_ECONN);
+		/* the last attempt's kind of failure; the message has them all */
+		all.code = rc;
 		if (rc != CQL_EAUTH)
 			snprintf(all.message, sizeof(all.message), "%s", s->attempts);
 		complete_waiters(s, all.code, &all);

@@ -215,7 +215,7 @@ open_session(ForeignServer *server, const CqlServerOptions *opts)
 	host_names = palloc(sizeof(char *) * list_length(addrs));
 	foreach(lc, addrs)
 	{
-		host_names[n] = list_nth(names, n);
+		host_names[n] = opts->tls_server_name ? opts->tls_server_name : list_nth(names, n);
 		hosts[n++] = lfirst(lc);
 	}
 

@@ -53,6 +53,7 @@ typedef struct CqlServerOptions
 	char	   *tls_ca_file;
 	char	   *tls_cert_file;
 	char	   *tls_key_file;
+	char	   *tls_server_name;	/* the name to verify, instead of each host's */
 	char	   *username;
 	char	   *password;
 } CqlServerOptions;

@@ -59,6 +59,7 @@ driver_sqlstate(const cql_error *err)
 		case CQL_ESERVER:
 			return server_sqlstate(err);
 		case CQL_ECONN:
+		case CQL_ETLS:
 			return ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION;
 		case CQL_ETIMEDOUT:
 			return ERRCODE_FDW_ERROR;

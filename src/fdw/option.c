@@ -63,6 +63,7 @@ static const CqlOption valid_options[] = {
 	{"tls_ca_file", ForeignServerRelationId, OPT_FILE},
 	{"tls_cert_file", ForeignServerRelationId, OPT_FILE},
 	{"tls_key_file", ForeignServerRelationId, OPT_FILE},
+	{"tls_server_name", ForeignServerRelationId, OPT_IDENTIFIER},
 	{"username", UserMappingRelationId, OPT_STRING},
 	{"password", UserMappingRelationId, OPT_STRING},
 	{"keyspace", ForeignTableRelationId, OPT_IDENTIFIER},
@@ -295,6 +296,8 @@ cqlfdw_server_options(ForeignServer *server, UserMapping *user,
 			opts->tls_cert_file = defGetString(def);
 		else if (strcmp(def->defname, "tls_key_file") == 0)
 			opts->tls_key_file = defGetString(def);
+		else if (strcmp(def->defname, "tls_server_name") == 0)
+			opts->tls_server_name = defGetString(def);
 	}
 	if (user)
 	{

@@ -1,13 +1,30 @@
 #!/usr/bin/env bash
 # Local test environment for cql_fdw: one Apache Cassandra 5.0 node (from the
-# Maven Central jars, run with plain `java` on OpenJDK 17) and one PostgreSQL 15
-# cluster.  Debian bookworm, run as root.  Idempotent.
+# Maven Central jars, run with plain `java` on OpenJDK 17), one PostgreSQL 15
+# cluster and a second, "secure" single-node Cassandra cluster for TLS and
+# authentication tests.  Debian bookworm, run as root.  Idempotent.
 #
 #   test/env/env.sh deps     install missing apt packages (test/env/packages.txt)
 #   test/env/env.sh up       deps + Cassandra jars + start/reuse Cassandra + start/reuse
-#                            PostgreSQL + write test/.env
-#   test/env/env.sh down     stop both servers (never fails if already stopped)
+#                            PostgreSQL + TLS files + start/reuse the secure node
+#                            + write test/.env
+#   test/env/env.sh down     stop all servers (never fails if already stopped)
 #   test/env/env.sh status   print what runs
+#   test/env/env.sh up-secure    only the TLS files + the secure node (+ test/.env)
+#   test/env/env.sh down-secure  only stop the secure node
+#
+# The secure node: its own cluster (cql_fdw_secure) on $CASSANDRA_SECURE_ADDRESS
+# (listen + rpc address, native port 9042, storage port 7000 on that address, no
+# JMX), data in <cache>/cassandra-secure, PasswordAuthenticator (superuser
+# cassandra/cassandra; `up` creates the superuser role cqlfdw_test / cqlfdw_test_pw),
+# client encryption with optional: true (plain and TLS clients on the same port),
+# require_client_auth: false.  Test PKI in $CQL_TLS_DIR (generated once, outside
+# the repo, readable by the postgres OS user): ca.pem (test CA), server.pem
+# (SAN IP:127.0.0.9, DNS:cassandra-secure.test -- not 127.0.0.1/localhost),
+# client.pem + client-key.pem (signed by the test CA), other-ca.pem (an unrelated
+# CA); CA keys and the server keystore in $CQL_TLS_DIR/private (root only).
+# test/.env then also exports CQL_SECURE_HOST, CQL_SECURE_PORT, CQL_USER,
+# CQL_PASSWORD, CQL_TLS_DIR, CQL_TLS_SERVER_NAME (absent with CQL_FDW_SECURE=0).
 #
 # Knobs (environment variables, defaults in brackets):
 #   CASSANDRA_VERSION [5.0.8]       org.apache.cassandra:cassandra-all version
@@ -20,6 +37,11 @@
 #   PG_STATE_ROOT [/var/lib/cql_fdw] PostgreSQL state lives in $PG_STATE_ROOT/pg15-$PG_PORT
 #                                   (outside the repo: the repo may be root-only)
 #   CQL_FDW_CACHE_DIR [<repo>/.cache]
+#   CQL_FDW_SECURE [1]              0: `up` skips the secure node (and its TLS files)
+#   CASSANDRA_SECURE_HEAP [512M]    -Xms/-Xmx of the secure node
+#   CASSANDRA_SECURE_ADDRESS [127.0.0.9]  CQL_SECURE_PORT [9042]
+#   CASSANDRA_SECURE_STORAGE_PORT [7000]  CASSANDRA_SECURE_JMX_PORT [] (empty: no JMX)
+#   CQL_TLS_DIR [$PG_STATE_ROOT/tls] CQL_TLS_SERVER_NAME [cassandra-secure.test]
 set -euo pipefail
 
 ENV_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -49,6 +71,26 @@ NODE_PIDFILE=$NODE_DIR/cassandra.pid
 NODE_STDOUT=$NODE_LOGDIR/stdout.log
 NODE_SYSLOG=$NODE_LOGDIR/system.log
 
+# --- secure Cassandra node (PasswordAuthenticator + client TLS) ------------------
+CQL_FDW_SECURE=${CQL_FDW_SECURE:-1}
+CASSANDRA_SECURE_HEAP=${CASSANDRA_SECURE_HEAP:-512M}
+CASSANDRA_SECURE_ADDRESS=${CASSANDRA_SECURE_ADDRESS:-127.0.0.9}
+CQL_SECURE_PORT=${CQL_SECURE_PORT:-9042}
+CASSANDRA_SECURE_STORAGE_PORT=${CASSANDRA_SECURE_STORAGE_PORT:-7000}
+CASSANDRA_SECURE_JMX_PORT=${CASSANDRA_SECURE_JMX_PORT-}
+SECURE_DIR=$CACHE_DIR/cassandra-secure
+SECURE_CONF=$SECURE_DIR/conf
+SECURE_LOGDIR=$SECURE_DIR/logs
+SECURE_PIDFILE=$SECURE_DIR/cassandra.pid
+SECURE_STDOUT=$SECURE_LOGDIR/stdout.log
+SECURE_SYSLOG=$SECURE_LOGDIR/system.log
+CQL_SUPERUSER=cassandra            # created by Cassandra itself (PasswordAuthenticator)
+CQL_SUPERUSER_PASSWORD=cassandra
+CQL_USER=cqlfdw_test               # created by `up` for the tests
+CQL_PASSWORD=cqlfdw_test_pw
+CQL_TLS_SERVER_NAME=${CQL_TLS_SERVER_NAME:-cassandra-secure.test}
+TLS_KEYSTORE_PASSWORD=cqlfdw-keystore   # throwaway test material
+
 # --- PostgreSQL ----------------------------------------------------------------
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_PORT=${PG_PORT:-5439}
@@ -61,6 +103,9 @@ PG_INIT_MARKER=$PG_STATE_DIR/.initdb-complete
 PG_DATABASE=cql_fdw
 PG_SUPERUSER=postgres
 PG_OS_USER=postgres
+CQL_TLS_DIR=${CQL_TLS_DIR:-$PG_STATE_ROOT/tls}
+TLS_PRIVATE=$CQL_TLS_DIR/private
+TLS_MARKER=$TLS_PRIVATE/.complete
 
 if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 CQL_PING=$ENV_DIR/cql_ping.py
@@ -165,24 +210,30 @@ EOF
 cql_ready() { "$PYTHON" "$CQL_PING" -q --timeout "${1:-2}" "$CASSANDRA_ADDRESS" "$CQL_PORT"; }
 
 # pid of our node (from the pid file, checked against /proc) or empty
-cassandra_pid() {
-    local pid=""
-    [[ -f $NODE_PIDFILE ]] && pid=$(tr -dc '0-9' <"$NODE_PIDFILE")
-    if [[ -n $pid ]] && is_our_node "$pid"; then echo "$pid"; return 0; fi
-    # pid file lost/stale: look for a JVM started with exactly our cassandra.yaml
+cassandra_pid() { node_pid "$NODE_CONF" "$NODE_PIDFILE"; }
+
+is_our_node() { is_node_with_conf "$1" "$NODE_CONF"; }
+
+node_pid() { # $1 = conf dir, $2 = pid file -> pid of the JVM using $1/cassandra.yaml, or empty
+    local conf=$1 pidfile=$2 pid=""
+    [[ -f $pidfile ]] && pid=$(tr -dc '0-9' <"$pidfile")
+    if [[ -n $pid ]] && is_node_with_conf "$pid" "$conf"; then echo "$pid"; return 0; fi
+    # pid file lost/stale: look for a JVM started with exactly that cassandra.yaml
     local d
     for d in /proc/[0-9]*; do
         pid=${d#/proc/}
-        if is_our_node "$pid"; then echo "$pid"; return 0; fi
+        if is_node_with_conf "$pid" "$conf"; then echo "$pid"; return 0; fi
     done 2>/dev/null
     return 0
 }
 
-is_our_node() {
+is_node_with_conf() { # $1 = pid, $2 = conf dir
     [[ -r /proc/$1/cmdline ]] || return 1
     tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null \
-        | grep -qxF -- "-Dcassandra.config=file://$NODE_CONF/cassandra.yaml"
+        | grep -qxF -- "-Dcassandra.config=file://$2/cassandra.yaml"
 }
+
+rss_of() { awk '/^VmRSS/ {printf "%d MiB", $2 / 1024}' "/proc/$1/status" 2>/dev/null || true; }
 
 write_cassandra_conf() {
     mkdir -p "$NODE_CONF" "$NODE_LOGDIR" "$NODE_DIR"/{data,commitlog,hints,saved_caches,cdc_raw,triggers,tmp}
@@ -225,7 +276,11 @@ commit_failure_policy: stop
 materialized_views_enabled: true
 user_defined_functions_enabled: true
 EOF
-    cat >"$NODE_CONF/logback.xml" <<'EOF'
+    write_logback "$NODE_CONF"
+}
+
+write_logback() { # $1 = conf dir
+    cat >"$1/logback.xml" <<'EOF'
 <!-- generated by test/env/env.sh: INFO to ${cassandra.logdir}/system.log, small rotation -->
 <configuration scan="false">
   <appender name="SYSTEMLOG" class="ch.qos.logback.core.rolling.RollingFileAppender">
@@ -250,10 +305,16 @@ EOF
 }
 
 cassandra_jvm_args() {
-    local jamm
+    node_jvm_args "$NODE_DIR" "$NODE_CONF" "$NODE_LOGDIR" "$NODE_PIDFILE" "$CASSANDRA_HEAP" "$CASSANDRA_JMX_PORT"
+}
+
+# JVM_ARGS for a node: $1 node dir, $2 conf dir, $3 log dir, $4 pid file, $5 heap,
+# $6 local JMX port (empty: no JMX)
+node_jvm_args() {
+    local dir=$1 conf=$2 logdir=$3 pidfile=$4 heap=$5 jmx=$6 jamm
     jamm=$(compgen -G "$CASSANDRA_LIB/jamm-*.jar" | head -n 1)
     JVM_ARGS=(
-        -Xms"$CASSANDRA_HEAP" -Xmx"$CASSANDRA_HEAP" -Xss256k
+        -Xms"$heap" -Xmx"$heap" -Xss256k
         -XX:+UseG1GC -XX:+ParallelRefProcEnabled -XX:MaxTenuringThreshold=1
         -XX:+UseThreadPriorities -XX:+ExitOnOutOfMemoryError
         -XX:+PerfDisableSharedMem
@@ -264,7 +325,7 @@ cassandra_jvm_args() {
         -Dio.netty.tryReflectionSetAccessible=true
         -Dio.netty.allocator.useCacheForAllThreads=true
         -Dio.netty.allocator.maxOrder=11
-        -Djna.tmpdir="$NODE_DIR/tmp"
+        -Djna.tmpdir="$dir/tmp"
         # JDK 17 module access (conf/jvm17-server.options of Cassandra 5.0)
         --add-exports java.base/jdk.internal.misc=ALL-UNNAMED
         --add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED
@@ -293,25 +354,64 @@ cassandra_jvm_args() {
         --add-opens java.base/java.nio=ALL-UNNAMED
         # Cassandra
         -Dcassandra-foreground=yes
-        -Dcassandra-pidfile="$NODE_PIDFILE"
-        -Dcassandra.config="file://$NODE_CONF/cassandra.yaml"
-        -Dcassandra.storagedir="$NODE_DIR"
-        -Dcassandra.logdir="$NODE_LOGDIR"
-        -Dcassandra.triggers_dir="$NODE_DIR/triggers"
-        -Dlogback.configurationFile="$NODE_CONF/logback.xml"
+        -Dcassandra-pidfile="$pidfile"
+        -Dcassandra.config="file://$conf/cassandra.yaml"
+        -Dcassandra.storagedir="$dir"
+        -Dcassandra.logdir="$logdir"
+        -Dcassandra.triggers_dir="$dir/triggers"
+        -Dlogback.configurationFile="$conf/logback.xml"
         -Dcassandra.skip_wait_for_gossip_to_settle=0
         -Dcassandra.ring_delay_ms=1000
         -Dcassandra.superuser_setup_delay_ms=0
         -Dcassandra.auth_bcrypt_gensalt_log2_rounds=4
     )
-    if [[ -n $CASSANDRA_JMX_PORT ]]; then
-        JVM_ARGS+=(-Dcassandra.jmx.local.port="$CASSANDRA_JMX_PORT")
+    if [[ -n $jmx ]]; then
+        JVM_ARGS+=(-Dcassandra.jmx.local.port="$jmx")
     fi
 }
 
-print_node_log() {
+# Start the JVM of a node in the background, detached (JVM_ARGS must be set):
+# $1 node dir, $2 conf dir, $3 stdout file, $4 pid file.  Sets STARTED_PID.
+start_node_jvm() {
+    local dir=$1 conf=$2 out=$3 pidfile=$4
+    : >"$out"
+    (
+        cd "$dir"
+        exec setsid nohup "$CASSANDRA_JAVA" "${JVM_ARGS[@]}" \
+            -cp "$conf:$CASSANDRA_LIB/*" org.apache.cassandra.service.CassandraDaemon \
+            </dev/null >>"$out" 2>&1
+    ) &
+    STARTED_PID=$!
+    echo "$STARTED_PID" >"$pidfile"
+}
+
+# Stop a node: $1 label, $2 pid (may be empty), $3 pid file
+stop_node() {
+    local label=$1 pid=$2 pidfile=$3 i
+    if [[ -z $pid ]]; then
+        log "$label: not running"
+        rm -f "$pidfile"
+        return 0
+    fi
+    log "$label: stopping pid $pid"
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 300; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "$label: still running after 30s, sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -f "$pidfile"
+    log "$label: stopped"
+}
+
+print_node_log() { # [files...], default node1's logs
     local f
-    for f in "$NODE_SYSLOG" "$NODE_STDOUT"; do
+    (($# > 0)) || set -- "$NODE_SYSLOG" "$NODE_STDOUT"
+    for f in "$@"; do
         [[ -s $f ]] || continue
         printf -- '----- last 60 lines of %s (cut to 400 columns) -----\n' "$f" >&2
         tail -n 60 "$f" | cut -c1-400 >&2
@@ -332,16 +432,9 @@ cassandra_up() {
     else
         write_cassandra_conf
         cassandra_jvm_args
-        : >"$NODE_STDOUT"
         log "cassandra: starting $CASSANDRA_VERSION (heap $CASSANDRA_HEAP) on $CASSANDRA_ADDRESS:$CQL_PORT, logs in $NODE_LOGDIR"
-        (
-            cd "$NODE_DIR"
-            exec setsid nohup "$CASSANDRA_JAVA" "${JVM_ARGS[@]}" \
-                -cp "$NODE_CONF:$CASSANDRA_LIB/*" org.apache.cassandra.service.CassandraDaemon \
-                </dev/null >>"$NODE_STDOUT" 2>&1
-        ) &
-        pid=$!
-        echo "$pid" >"$NODE_PIDFILE"
+        start_node_jvm "$NODE_DIR" "$NODE_CONF" "$NODE_STDOUT" "$NODE_PIDFILE"
+        pid=$STARTED_PID
     fi
     local deadline=$(( $(date +%s) + CASSANDRA_READY_TIMEOUT ))
     while :; do
@@ -359,28 +452,7 @@ cassandra_up() {
     log "cassandra: READY on $CASSANDRA_ADDRESS:$CQL_PORT after $(secs_since "$t0")s (pid $pid)"
 }
 
-cassandra_down() {
-    local pid i
-    pid=$(cassandra_pid)
-    if [[ -z $pid ]]; then
-        log "cassandra: not running"
-        rm -f "$NODE_PIDFILE"
-        return 0
-    fi
-    log "cassandra: stopping pid $pid"
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 300; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        log "cassandra: still running after 30s, sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    fi
-    rm -f "$NODE_PIDFILE"
-    log "cassandra: stopped"
-}
+cassandra_down() { stop_node cassandra "$(cassandra_pid)" "$NODE_PIDFILE"; }
 
 # ==============================================================================
 # PostgreSQL
@@ -455,6 +527,323 @@ postgres_down() {
 }
 
 # ==============================================================================
+# Test PKI for the secure node (openssl + keytool), outside the repo
+# ==============================================================================
+tls_san() { echo "IP:$CASSANDRA_SECURE_ADDRESS, DNS:$CQL_TLS_SERVER_NAME"; }
+
+tls_complete() {
+    local f
+    [[ -f $TLS_MARKER && $(cat "$TLS_MARKER") == "san=$(tls_san)" ]] || return 1
+    for f in "$CQL_TLS_DIR"/{ca.pem,server.pem,client.pem,client-key.pem,other-ca.pem} \
+        "$TLS_PRIVATE"/{ca-key.pem,other-ca-key.pem,server-key.pem,server-keystore.p12,truststore.p12}; do
+        [[ -s $f ]] || return 1
+    done
+    openssl verify -CAfile "$CQL_TLS_DIR/ca.pem" "$CQL_TLS_DIR/server.pem" "$CQL_TLS_DIR/client.pem" \
+        >/dev/null 2>&1 || return 1
+    openssl x509 -checkend 86400 -noout -in "$CQL_TLS_DIR/server.pem" >/dev/null 2>&1 || return 1
+    openssl x509 -checkend 86400 -noout -in "$CQL_TLS_DIR/client.pem" >/dev/null 2>&1
+}
+
+tls_permissions() {
+    local g
+    g=$(id -gn "$PG_OS_USER")
+    chown root:root "$CQL_TLS_DIR" "$CQL_TLS_DIR"/*.pem
+    chmod 755 "$CQL_TLS_DIR"
+    chmod 644 "$CQL_TLS_DIR"/{ca.pem,server.pem,client.pem,other-ca.pem}
+    chown "root:$g" "$CQL_TLS_DIR/client-key.pem"
+    chmod 640 "$CQL_TLS_DIR/client-key.pem"
+    chown -R root:root "$TLS_PRIVATE"
+    chmod 700 "$TLS_PRIVATE"
+    chmod 600 "$TLS_PRIVATE"/* "$TLS_MARKER"
+}
+
+# Generates (once) the test CA, the server certificate + keystore, the client
+# certificate + key and an unrelated second CA.  Sets TLS_REGENERATED=1 when it
+# had to (re)generate them.
+tls_material() {
+    TLS_REGENERATED=0
+    ensure_pg_os_user
+    mkdir -p "$(dirname "$CQL_TLS_DIR")"
+    if tls_complete; then
+        tls_permissions
+        log "tls: reusing $CQL_TLS_DIR"
+    else
+        command -v openssl >/dev/null || die "no openssl (apt package openssl)"
+        local keytool t0 tmp
+        keytool=$(dirname "$CASSANDRA_JAVA")/keytool
+        [[ -x $keytool ]] || die "no keytool at $keytool (openjdk-17-jdk-headless)"
+        t0=$(now_ms)
+        log "tls: generating test CA, server/client certificates and keystore in $CQL_TLS_DIR"
+        tmp=$CQL_TLS_DIR.new.$$
+        rm -rf "$tmp"
+        install -d -m 700 "$tmp" "$tmp/private"
+        cat >"$tmp/private/openssl.cnf" <<CNF
+# generated by test/env/env.sh -- throwaway test PKI
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+O = cql_fdw tests
+[v3_ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = $(tls_san)
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid, issuer
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid, issuer
+CNF
+        if ! (
+            set -e
+            cd "$tmp"
+            cnf=private/openssl.cnf
+            days=3650
+            serial() { echo "0x$(openssl rand -hex 16)"; }
+            # two unrelated self-signed CAs: the test CA and the "wrong CA"
+            openssl req -x509 -new -config $cnf -extensions v3_ca -newkey rsa:2048 -nodes -sha256 \
+                -days $days -subj "/O=cql_fdw tests/CN=cql_fdw test CA" \
+                -keyout private/ca-key.pem -out ca.pem
+            openssl req -x509 -new -config $cnf -extensions v3_ca -newkey rsa:2048 -nodes -sha256 \
+                -days $days -subj "/O=cql_fdw tests/CN=cql_fdw unrelated CA" \
+                -keyout private/other-ca-key.pem -out other-ca.pem
+            # server and client certificates, signed by the test CA
+            openssl req -new -config $cnf -newkey rsa:2048 -nodes \
+                -subj "/O=cql_fdw tests/CN=$CQL_TLS_SERVER_NAME" \
+                -keyout private/server-key.pem -out private/server.csr
+            openssl x509 -req -in private/server.csr -CA ca.pem -CAkey private/ca-key.pem \
+                -set_serial "$(serial)" -days $days -sha256 -extfile $cnf -extensions server -out server.pem
+            openssl req -new -config $cnf -newkey rsa:2048 -nodes \
+                -subj "/O=cql_fdw tests/CN=$CQL_USER" -keyout client-key.pem -out private/client.csr
+            openssl x509 -req -in private/client.csr -CA ca.pem -CAkey private/ca-key.pem \
+                -set_serial "$(serial)" -days $days -sha256 -extfile $cnf -extensions client -out client.pem
+            rm -f private/*.csr
+            openssl verify -CAfile ca.pem server.pem client.pem
+            # Cassandra side: PKCS12 keystore (server key + chain) and truststore (test CA)
+            openssl pkcs12 -export -in server.pem -inkey private/server-key.pem -certfile ca.pem \
+                -name cassandra-secure -passout "pass:$TLS_KEYSTORE_PASSWORD" -out private/server-keystore.p12
+            "$keytool" -list -storetype PKCS12 -keystore private/server-keystore.p12 \
+                -storepass "$TLS_KEYSTORE_PASSWORD" | grep -q PrivateKeyEntry
+            "$keytool" -importcert -noprompt -alias cql_fdw_test_ca -file ca.pem -storetype PKCS12 \
+                -keystore private/truststore.p12 -storepass "$TLS_KEYSTORE_PASSWORD"
+        ) >"$tmp/private/generate.log" 2>&1; then
+            cat "$tmp/private/generate.log" >&2
+            rm -rf "$tmp"
+            die "tls: generating the test certificates failed"
+        fi
+        echo "san=$(tls_san)" >"$tmp/private/.complete"
+        rm -rf "$CQL_TLS_DIR"
+        mv "$tmp" "$CQL_TLS_DIR"
+        tls_permissions
+        TLS_REGENERATED=1
+        log "tls: generated in $(secs_since "$t0")s"
+    fi
+    as_pg test -r "$CQL_TLS_DIR/client-key.pem" \
+        || die "tls: the $PG_OS_USER OS user cannot read $CQL_TLS_DIR/client-key.pem (modes of the parent directories?)"
+}
+
+# ==============================================================================
+# Secure Cassandra node (own cluster, PasswordAuthenticator, client TLS optional)
+# ==============================================================================
+secure_enabled() { [[ $CQL_FDW_SECURE != 0 ]]; }
+
+secure_pid() { node_pid "$SECURE_CONF" "$SECURE_PIDFILE"; }
+
+# cql_ping.py against the secure node, extra options in "$@"; exit codes of cql_ping.py
+secure_ping() {
+    "$PYTHON" "$CQL_PING" -q --timeout "${SECURE_PING_TIMEOUT:-3}" "$@" \
+        "$CASSANDRA_SECURE_ADDRESS" "$CQL_SECURE_PORT"
+}
+secure_ping_tls() { secure_ping --tls --ca "$CQL_TLS_DIR/ca.pem" --server-name "$CQL_TLS_SERVER_NAME" "$@"; }
+secure_asks_login() { local rc=0; secure_ping || rc=$?; ((rc == 2)); }
+secure_superuser_login() { secure_ping --user "$CQL_SUPERUSER" --password "$CQL_SUPERUSER_PASSWORD"; }
+secure_user_login() { secure_ping --user "$CQL_USER" --password "$CQL_PASSWORD"; }
+# one CQL statement as the superuser; prints the answer when it fails
+secure_query() {
+    local out
+    out=$("$PYTHON" "$CQL_PING" --timeout 10 --user "$CQL_SUPERUSER" --password "$CQL_SUPERUSER_PASSWORD" \
+        --query "$1" "$CASSANDRA_SECURE_ADDRESS" "$CQL_SECURE_PORT" 2>&1) && return 0
+    printf '%s\n' "$out" | sed -n '$p' >&2
+    return 1
+}
+secure_user_login_tls() { secure_ping_tls --user "$CQL_USER" --password "$CQL_PASSWORD"; }
+# what the tests rely on: $CQL_USER logs in, plain and with TLS (CA + host name verified)
+secure_check() { secure_user_login && secure_user_login_tls; }
+
+write_secure_conf() {
+    mkdir -p "$SECURE_CONF" "$SECURE_LOGDIR" "$SECURE_DIR"/{data,commitlog,hints,saved_caches,cdc_raw,triggers,tmp}
+    cat >"$SECURE_CONF/cassandra.yaml" <<EOF
+# generated by test/env/env.sh -- the "secure" test node: its own single-node
+# cluster with authentication and client TLS, Cassandra $CASSANDRA_VERSION (5.0 key names)
+cluster_name: cql_fdw_secure
+num_tokens: 1
+initial_token: -9223372036854775808
+auto_bootstrap: false
+auto_snapshot: false
+partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+endpoint_snitch: SimpleSnitch
+seed_provider:
+  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+    parameters:
+      - seeds: "$CASSANDRA_SECURE_ADDRESS:$CASSANDRA_SECURE_STORAGE_PORT"
+listen_address: $CASSANDRA_SECURE_ADDRESS
+rpc_address: $CASSANDRA_SECURE_ADDRESS
+storage_port: $CASSANDRA_SECURE_STORAGE_PORT
+native_transport_port: $CQL_SECURE_PORT
+start_native_transport: true
+
+# superuser cassandra/cassandra, created right after startup
+# (-Dcassandra.superuser_setup_delay_ms=0)
+authenticator: PasswordAuthenticator
+authorizer: AllowAllAuthorizer
+role_manager: CassandraRoleManager
+
+# TLS for CQL clients; optional: plain and TLS clients share the native port
+client_encryption_options:
+  enabled: true
+  optional: true
+  keystore: $TLS_PRIVATE/server-keystore.p12
+  keystore_password: $TLS_KEYSTORE_PASSWORD
+  truststore: $TLS_PRIVATE/truststore.p12
+  truststore_password: $TLS_KEYSTORE_PASSWORD
+  store_type: PKCS12
+  require_client_auth: false
+  accepted_protocols: [TLSv1.2, TLSv1.3]
+
+data_file_directories:
+  - $SECURE_DIR/data
+commitlog_directory: $SECURE_DIR/commitlog
+hints_directory: $SECURE_DIR/hints
+saved_caches_directory: $SECURE_DIR/saved_caches
+cdc_raw_directory: $SECURE_DIR/cdc_raw
+commitlog_sync: periodic
+commitlog_sync_period: 10000ms
+commitlog_segment_size: 32MiB
+commitlog_total_space: 512MiB
+disk_failure_policy: stop
+commit_failure_policy: stop
+
+materialized_views_enabled: true
+user_defined_functions_enabled: true
+EOF
+    write_logback "$SECURE_CONF"
+}
+
+# usage: secure_wait PID DEADLINE WHAT COMMAND...
+# Retries COMMAND every second; dies when the JVM PID (if any) dies or at DEADLINE.
+secure_wait() {
+    local pid=$1 deadline=$2 what=$3
+    shift 3
+    until "$@"; do
+        if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+            print_node_log "$SECURE_SYSLOG" "$SECURE_STDOUT"
+            die "secure: the JVM (pid $pid) died before $what"
+        fi
+        if (($(date +%s) >= deadline)); then
+            print_node_log "$SECURE_SYSLOG" "$SECURE_STDOUT"
+            die "secure: gave up waiting for $what on $CASSANDRA_SECURE_ADDRESS:$CQL_SECURE_PORT ('env.sh down-secure' stops our node)"
+        fi
+        sleep 1
+    done
+}
+
+secure_up() {
+    if ! secure_enabled; then
+        log "secure: skipped (CQL_FDW_SECURE=0)"
+        return 0
+    fi
+    tls_material
+    local where=$CASSANDRA_SECURE_ADDRESS:$CQL_SECURE_PORT
+    local pid rc=0 t0 t_auth t_super deadline
+    t0=$(now_ms)
+    pid=$(secure_pid)
+    if [[ -n $pid && $TLS_REGENERATED == 1 ]]; then
+        log "secure: new certificates: restarting our node (pid $pid)"
+        secure_down
+        pid=""
+    fi
+    secure_ping || rc=$?
+    if ((rc == 0)); then
+        die "secure: $where answers READY without authentication: not our secure node (stop it, or set CASSANDRA_SECURE_ADDRESS)"
+    fi
+    if ((rc == 2)) && secure_check; then
+        log "secure: a node already accepts $CQL_USER (plain and TLS) on $where, reusing it${pid:+ (pid $pid)}"
+        return 0
+    fi
+    if ((rc == 2)); then
+        log "secure: a node answers on $where${pid:+ (pid $pid)} but $CQL_USER cannot log in (plain and TLS); setting it up"
+    elif [[ -n $pid ]]; then
+        log "secure: our node (pid $pid) is running but not ready yet; waiting"
+    else
+        [[ -x $CASSANDRA_JAVA ]] || die "no java at $CASSANDRA_JAVA (openjdk-17-jdk-headless)"
+        write_secure_conf
+        node_jvm_args "$SECURE_DIR" "$SECURE_CONF" "$SECURE_LOGDIR" "$SECURE_PIDFILE" \
+            "$CASSANDRA_SECURE_HEAP" "$CASSANDRA_SECURE_JMX_PORT"
+        log "secure: starting $CASSANDRA_VERSION (heap $CASSANDRA_SECURE_HEAP, auth + client TLS) on $where, logs in $SECURE_LOGDIR"
+        start_node_jvm "$SECURE_DIR" "$SECURE_CONF" "$SECURE_STDOUT" "$SECURE_PIDFILE"
+        pid=$STARTED_PID
+    fi
+    deadline=$(($(date +%s) + CASSANDRA_READY_TIMEOUT))
+    secure_wait "$pid" "$deadline" "AUTHENTICATE answer" secure_asks_login
+    t_auth=$(secs_since "$t0")
+    secure_wait "$pid" "$deadline" "successful login as $CQL_SUPERUSER" secure_superuser_login
+    t_super=$(secs_since "$t0")
+    # the role for the tests (ALTER it when it exists with another password; 5.0
+    # refuses a password change within 5 s of the previous one: retry)
+    secure_query "CREATE ROLE IF NOT EXISTS $CQL_USER WITH PASSWORD = '$CQL_PASSWORD' AND LOGIN = true AND SUPERUSER = true" \
+        || die "secure: could not create role $CQL_USER"
+    if ! secure_user_login; then
+        deadline=$(($(date +%s) + 30))
+        secure_wait "$pid" "$deadline" "ALTER ROLE $CQL_USER" secure_query \
+            "ALTER ROLE $CQL_USER WITH PASSWORD = '$CQL_PASSWORD' AND LOGIN = true AND SUPERUSER = true"
+        secure_wait "$pid" "$deadline" "login as $CQL_USER" secure_user_login
+    fi
+    if ! secure_user_login_tls; then
+        "$PYTHON" "$CQL_PING" --tls --ca "$CQL_TLS_DIR/ca.pem" --server-name "$CQL_TLS_SERVER_NAME" \
+            --user "$CQL_USER" --password "$CQL_PASSWORD" "$CASSANDRA_SECURE_ADDRESS" "$CQL_SECURE_PORT" >&2 || true
+        die "secure: TLS login (CA $CQL_TLS_DIR/ca.pem, name $CQL_TLS_SERVER_NAME) fails on $where"
+    fi
+    log "secure: ready on $where after $(secs_since "$t0")s (AUTHENTICATE after ${t_auth}s, $CQL_SUPERUSER login after ${t_super}s; role $CQL_USER, plain + TLS logins checked)${pid:+ (pid $pid)}"
+}
+
+secure_down() { stop_node secure "$(secure_pid)" "$SECURE_PIDFILE"; }
+
+secure_status() {
+    local pid rc=0 state
+    secure_enabled || echo "secure:     disabled for 'up' (CQL_FDW_SECURE=0)"
+    pid=$(secure_pid)
+    if [[ -n $pid ]]; then
+        echo "secure:     running, pid $pid, RSS $(rss_of "$pid"), logs $SECURE_LOGDIR"
+    else
+        echo "secure:     our node ($SECURE_DIR) is not running"
+    fi
+    SECURE_PING_TIMEOUT=2 secure_ping || rc=$?
+    case $rc in
+        2) state="asks for a login" ;;
+        0) state="READY without authentication (not our secure node?)" ;;
+        *) state="nothing answers" ;;
+    esac
+    if ((rc == 2)); then
+        if secure_user_login; then state+="; $CQL_USER login ok"; else state+="; $CQL_USER login FAILS"; fi
+        if [[ -f $CQL_TLS_DIR/ca.pem ]] && secure_user_login_tls; then
+            state+="; TLS ($CQL_TLS_SERVER_NAME, ca.pem) ok"
+        else
+            state+="; TLS ($CQL_TLS_SERVER_NAME, ca.pem) FAILS"
+        fi
+    fi
+    echo "secure:     $CASSANDRA_SECURE_ADDRESS:$CQL_SECURE_PORT $state"
+    if tls_complete; then echo "secure:     TLS files in $CQL_TLS_DIR"; else echo "secure:     TLS files: none/incomplete in $CQL_TLS_DIR"; fi
+}
+
+# ==============================================================================
 write_dotenv() {
     local tmp=$DOTENV.tmp.$$
     cat >"$tmp" <<EOF
@@ -466,6 +855,17 @@ export PGDATABASE=$PG_DATABASE
 export CQL_HOST=$CASSANDRA_ADDRESS
 export CQL_PORT=$CQL_PORT
 EOF
+    if secure_enabled; then
+        cat >>"$tmp" <<EOF
+# secure node: PasswordAuthenticator + client TLS (optional), see test/env/env.sh
+export CQL_SECURE_HOST=$CASSANDRA_SECURE_ADDRESS
+export CQL_SECURE_PORT=$CQL_SECURE_PORT
+export CQL_USER=$CQL_USER
+export CQL_PASSWORD=$CQL_PASSWORD
+export CQL_TLS_DIR=$CQL_TLS_DIR
+export CQL_TLS_SERVER_NAME=$CQL_TLS_SERVER_NAME
+EOF
+    fi
     mv -f "$tmp" "$DOTENV"
     log "wrote ${DOTENV#"$REPO_ROOT"/}"
 }
@@ -477,21 +877,36 @@ cmd_up() {
     cassandra_jars
     cassandra_up
     postgres_up
+    secure_up
     write_dotenv
     log "up in $(secs_since "$t0")s"
 }
 
 cmd_down() {
     require_root
+    secure_down # whatever CQL_FDW_SECURE says: do not leave a JVM behind
     cassandra_down
     postgres_down
+}
+
+cmd_up_secure() {
+    require_root
+    CQL_FDW_SECURE=1
+    cassandra_jars
+    secure_up
+    write_dotenv
+}
+
+cmd_down_secure() {
+    require_root
+    secure_down
 }
 
 cmd_status() {
     local pid rss
     pid=$(cassandra_pid)
     if [[ -n $pid ]]; then
-        rss=$(awk '/^VmRSS/ {printf "%d MiB", $2 / 1024}' "/proc/$pid/status" 2>/dev/null || true)
+        rss=$(rss_of "$pid")
         echo "cassandra:  running, pid $pid, RSS ${rss:-?}, logs $NODE_LOGDIR"
     else
         echo "cassandra:  our node ($NODE_DIR) is not running"
@@ -506,6 +921,7 @@ cmd_status() {
     else
         echo "postgresql: not answering on $PG_HOST:$PG_PORT (data $PG_DATA)"
     fi
+    secure_status
     if [[ -f $DOTENV ]]; then echo "env file:   $DOTENV"; else echo "env file:   (none; run up)"; fi
 }
 
@@ -516,6 +932,8 @@ case "${1:-}" in
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
+    up-secure) cmd_up_secure ;;
+    down-secure) cmd_down_secure ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;
 esac
