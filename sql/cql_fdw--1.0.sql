@@ -39,3 +39,15 @@ CREATE FUNCTION cql_fdw_sessions(
 RETURNS SETOF record
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT PARALLEL RESTRICTED;
+
+-- The Murmur3Partitioner token of a serialized partition key (what
+-- Cassandra's token() gives), and the routing key of a composite one.
+CREATE FUNCTION cql_fdw_token(key bytea)
+RETURNS bigint
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION cql_fdw_routing_key(VARIADIC parts bytea[])
+RETURNS bytea
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;

@@ -803,7 +803,12 @@ decode_metadata(cql_response *resp, cql__reader *r, bool prepared,
 
 	CHECK(cql__read_i32(r, &flags), "metadata flags");
 	CHECK(cql__read_i32(r, &ncols), "column count");
-	if (ncols < 0 || (size_t) ncols > r->left)
+	/*
+	 * Each column spec takes at least 4 bytes; without metadata there are
+	 * none, and the rows (checked later) bound the count.
+	 */
+	if (ncols < 0 || ncols > UINT16_MAX ||
+		(!(flags & CQL_RF_NO_METADATA) && (size_t) ncols > r->left / 4))
 	{
 		cql_error_set(err, CQL_EPROTO, "invalid column count %d", ncols);
 		return CQL_EPROTO;

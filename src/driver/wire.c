@@ -161,7 +161,7 @@ cql__buf_short_bytes(cql__buf *b, const uint8_t *p, size_t n)
 void
 cql__buf_patch_u32(cql__buf *b, size_t at, uint32_t v)
 {
-	if (b->failed || at + 4 > b->len)
+	if (b->failed || at > b->len || b->len - at < 4)
 		return;
 	b->data[at] = (uint8_t) (v >> 24);
 	b->data[at + 1] = (uint8_t) (v >> 16);
@@ -338,6 +338,8 @@ cql__arena_alloc(cql__arena *a, size_t n)
 	size_t		align = sizeof(max_align_t);
 	void	   *p;
 
+	if (n > SIZE_MAX / 2)
+		return NULL;			/* no arena serves that; and no overflow below */
 	n = (n + align - 1) & ~(align - 1);
 	if (n == 0)
 		n = align;
