@@ -77,8 +77,14 @@ SELECT * FROM hung_t;
 SELECT cql_fdw_execute('hung', 'SELECT now() FROM system.local');
 RESET statement_timeout;
 -- a short connect_timeout gives up by itself
+-- (the listener's port changes from run to run: it is masked)
 ALTER SERVER hung OPTIONS (SET connect_timeout '300');
-SELECT * FROM hung_t;
+DO $$
+BEGIN
+  PERFORM * FROM hung_t;
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 'sqlstate %: %', SQLSTATE, regexp_replace(SQLERRM, ':[0-9]+', ':<port>', 'g');
+END $$;
 SELECT count(*) FROM slow WHERE id < 10;
 
 SELECT cql_fdw_execute('cass', 'DROP KEYSPACE cqlfdw_cancel');

@@ -35,7 +35,8 @@ LANGUAGE C STRICT PARALLEL RESTRICTED;
 -- This backend's sessions: where they are connected and how.
 CREATE FUNCTION cql_fdw_sessions(
     OUT server_name text, OUT user_name text, OUT host text, OUT ready bool,
-    OUT compression bool, OUT tls bool, OUT in_flight int, OUT valid bool)
+    OUT compression bool, OUT tls bool, OUT in_flight int, OUT valid bool,
+    OUT hosts int, OUT hosts_up int, OUT local_dc text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT PARALLEL RESTRICTED;

@@ -58,7 +58,7 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER cass_lz4;
 CREATE FOREIGN TABLE big_lz4 (id int, grp int, val bigint, label text)
   SERVER cass_lz4 OPTIONS (keyspace 'cqlfdw_scan', table 'big');
 SELECT count(*), sum(id), sum(val), count(DISTINCT label) FROM big_lz4;
-SELECT server_name, host, ready, compression, tls, valid FROM cql_fdw_sessions() ORDER BY 1;
+SELECT server_name, host, ready, compression, tls, valid, hosts, hosts_up, local_dc FROM cql_fdw_sessions() ORDER BY 1;
 DROP SERVER cass_lz4 CASCADE;
 
 -- an empty table

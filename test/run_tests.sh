@@ -16,7 +16,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
-export CQLFDW_BLACKHOLE_PORT=${CQLFDW_BLACKHOLE_PORT:-19042}
 passed=0
 failed=0
 failures=()
@@ -112,8 +111,18 @@ fi
 # shellcheck disable=SC1091
 . test/.env
 
-/usr/bin/python3 test/env/blackhole.py --port "$CQLFDW_BLACKHOLE_PORT" --seconds 3600 &
+# a listener that never answers, on a free port, for the cancel suite
+bh_out=$(mktemp)
+/usr/bin/python3 test/env/blackhole.py --port 0 --seconds 3600 >"$bh_out" &
 blackhole_pid=$!
+for _ in $(seq 50); do [[ -s $bh_out ]] && break; sleep 0.1; done
+CQLFDW_BLACKHOLE_PORT=$(head -n 1 "$bh_out")
+rm -f "$bh_out"
+if [[ -z $CQLFDW_BLACKHOLE_PORT ]]; then
+    fail "the never-answering listener did not start"
+    finish
+fi
+export CQLFDW_BLACKHOLE_PORT
 
 # ---- 4. regression suites and the demo ------------------------------------------
 step "regression suites"

@@ -81,6 +81,7 @@ struct cql_conn
 	cql__conn_closed_cb on_closed;
 	cql__conn_event_cb on_event;
 	void	   *arg;
+	void		(*arg_free) (void *arg);
 	cql_error	err;			/* why the connection failed */
 
 	cql__tls_ctx *tls_ctx;		/* not owned */
@@ -278,6 +279,8 @@ handle_closed(uv_handle_t *h)
 
 	if (--c->open_handles == 0)
 	{
+		if (c->arg_free)
+			c->arg_free(c->arg);
 		cql__tls_free(c->tls);
 		free(c->server_name);
 		free(c->username);
@@ -1234,6 +1237,7 @@ cql__conn_open(cql_reactor *r, const cql__conn_config *cfg, cql_error *err)
 	c->on_closed = cfg->on_closed;
 	c->on_event = cfg->on_event;
 	c->arg = cfg->arg;
+	c->arg_free = cfg->arg_free;
 	c->tls_ctx = cfg->tls;
 	c->server_name = strdup(cfg->server_name ? cfg->server_name : cfg->address);
 	c->compression_wanted = cfg->compression;
@@ -1257,6 +1261,7 @@ cql__conn_open(cql_reactor *r, const cql__conn_config *cfg, cql_error *err)
 	{
 		cql_error_set(err, CQL_ECONN, "could not connect to %s: %s", c->host, uv_strerror(rc));
 		c->on_ready = NULL;
+		c->arg_free = NULL;		/* on failure the caller keeps arg */
 		c->closing = true;
 		uv_close((uv_handle_t *) &c->timer, handle_closed);
 		uv_close((uv_handle_t *) &c->heartbeat, handle_closed);

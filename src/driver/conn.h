@@ -84,6 +84,7 @@ typedef struct cql__conn_config
 	cql__conn_closed_cb on_closed;
 	cql__conn_event_cb on_event;
 	void	   *arg;
+	void		(*arg_free) (void *arg);	/* called when the connection is freed */
 } cql__conn_config;
 
 extern cql_conn *cql__conn_open(cql_reactor *r, const cql__conn_config *cfg,

@@ -533,6 +533,7 @@ typedef struct cql_session_config
 	int			request_timeout_ms;
 	int			heartbeat_interval_ms;	/* 0: no heartbeats */
 	bool		compression;	/* LZ4, when the server offers it */
+	const char *local_dc;		/* NULL: the data centre of the first node */
 	cql_tls_config tls;
 } cql_session_config;
 
@@ -549,6 +550,14 @@ typedef struct cql_query_params
 	bool		skip_metadata;
 	bool		has_timestamp;
 	int64_t		timestamp;		/* microseconds since the epoch */
+	/*
+	 * Routing: an explicit routing key (len >= 0) with its keyspace; for a
+	 * prepared statement with bound key values the session computes it.
+	 */
+	cql_slice	routing_key;
+	const char *keyspace;
+	/* may be sent again after a failure (reads are; counters, LWTs... not) */
+	bool		idempotent;
 } cql_query_params;
 
 /* One statement of a BATCH: CQL text, or a prepared id (id.len > 0). */
@@ -618,6 +627,10 @@ extern const char *cql_session_host(cql_session *s);
 
 /* Requests sent whose responses have not arrived, abandoned ones included. */
 extern int	cql_session_in_flight(cql_session *s);
+
+/* Hosts in the cluster (and up among them), and the local data centre. */
+extern int	cql_session_host_count(cql_session *s, int *up);
+extern const char *cql_session_local_dc(cql_session *s);
 
 /* Whether the live connection compresses frames, and uses TLS. */
 extern bool cql_session_compressed(cql_session *s);

@@ -952,8 +952,8 @@ validate_rows(cql_response *resp, cql__reader *r, cql_error *err)
 		{
 			int32_t		len;
 
+			/* any negative length is null, as in every [bytes] */
 			if (cql__read_i32(r, &len) != CQL_OK ||
-				len < -1 ||
 				(len > 0 && (size_t) len > r->left))
 			{
 				cql_error_set(err, CQL_EPROTO,

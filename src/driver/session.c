@@ -1,12 +1,24 @@
 /*-------------------------------------------------------------------------
  *
  * session.c
- *		  A session: the configured hosts, a live connection, and requests.
+ *		  A session: the cluster's hosts, their connections, and requests
+ *		  routed, retried and re-prepared across them.
  *
- * This is the single-connection core that the cluster layer (topology,
- * token-aware routing, per-host pools) builds on: it connects to the first
- * host of the list that answers, and reconnects when asked after that
- * connection died.
+ * The first connection that becomes ready is the control connection: it
+ * registers for topology, status and schema events and reads the topology
+ * (system.local, system.peers_v2 or system.peers) and the keyspaces'
+ * replication (system_schema.keyspaces).  Each refresh builds a new token
+ * map; a request takes the map current when it is planned, so it never sees
+ * one half-changed.
+ *
+ * Connections are opened lazily, at most one per host, when a request is
+ * routed to the host.  A request's plan lists hosts in order: with a
+ * routing key, the replicas of its token in the local data centre (rotated,
+ * to spread load), then the other local hosts; without one, the local hosts
+ * round robin; remote hosts come last.  A host whose connection failed is
+ * skipped until its back-off (doubling, up to a minute) has passed.
+ *
+ * Failed attempts go through the retry decider (policy.c).
  *
  * IDENTIFICATION
  *		  src/driver/session.c
@@ -14,18 +26,51 @@
  *-------------------------------------------------------------------------
  */
 #include "conn.h"
+#include "policy.h"
 #include "prepared.h"
+#include "tokenmap.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define PREPARED_CACHE_SIZE 1024
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 60000
+
+typedef struct session_request session_request;
+
+typedef struct cql__host
+{
+	int			index;
+	char		address[64];	/* numeric */
+	char	   *name;			/* to verify with TLS */
+	int			port;
+	char		dc[64];
+	char		rack[64];
+	int64_t    *tokens;
+	int			ntokens;
+	bool		in_topology;	/* seen in the last refresh */
+	bool		removed;		/* left the cluster (or never was in it) */
+	bool		down;			/* its last connection attempt failed */
+	uint64_t	retry_at;		/* while down: not before this (uv_now ms) */
+	int			backoff_ms;
+	cql_conn   *conn;			/* connecting or ready */
+	bool		ready;
+	session_request *waiting;	/* requests waiting for conn to be ready */
+	session_request *waiting_tail;
+} cql__host;
+
+typedef struct keyspace_replication
+{
+	char	   *name;
+	cql__replication *replication;
+} keyspace_replication;
+
 struct cql_session
 {
 	cql_reactor *reactor;
-	char	  **hosts;
-	char	  **host_names;
-	int			nhosts;
 	int			port;
 	char	   *username;
 	char	   *password;
@@ -34,33 +79,137 @@ struct cql_session
 	int			heartbeat_interval_ms;
 	bool		compression;
 	cql__tls_ctx *tls;			/* NULL: plain TCP */
+	char		local_dc[64];	/* "" until known */
+	bool		local_dc_given;
 
-	cql_conn   *conn;			/* connecting or ready, or NULL */
-	bool		connecting;
-	int			attempt;		/* index into hosts of the current attempt */
+	cql__host **hosts;
+	int			nhosts;
+	int			hosts_cap;
+
+	int			control;		/* index of the control host, or -1 */
+	bool		controlling;	/* a control connection is being set up */
+	int			control_attempt;	/* next contact host to try */
+	bool		topology_loaded;
+	bool		refreshing;
+	bool		refresh_again;
+	cql__tokenmap *tokenmap;
+	int		   *tm_hosts;		/* token map host index -> hosts index */
+	keyspace_replication *keyspaces;
+	int			nkeyspaces;
+
 	cql_future *waiters;		/* connect futures */
 	char		attempts[sizeof(((cql_error *) 0)->message)];
+	uint64_t	rr;				/* round-robin counter */
 	cql__pcache prepared;
+	bool		freeing;
 };
 
-#define PREPARED_CACHE_SIZE 1024
-
 /*
- * A request on its way: what to send again if the node asks for it (an
- * EXECUTE the node no longer has prepared is prepared again and re-sent).
+ * A request on its way: the encoded frame (re-sent as it is to another node
+ * or after re-preparing), its plan, and what the retry decider needs.
  */
-typedef struct session_request
+struct session_request
 {
 	cql_session *session;
 	cql_future *future;
-	cql__buf	frame;			/* the encoded request, stream id patched per send */
+	cql__buf	frame;
 	cql_prepared *prepared;		/* EXECUTE through the cache: a reference */
-	bool		prepare_into_cache;	/* PREPARE for prepare_cached: its CQL */
-	char	   *cql;
+	bool		prepare_into_cache;
+	char	   *cql;			/* for prepare_into_cache */
 	int			reprepares;
-} session_request;
+	bool		idempotent;
+	bool		internal;		/* a control request: control host only */
+	void		(*internal_cb) (cql_session *s, int rc, cql_response *resp,
+								const cql_error *err, void *arg);
+	void	   *internal_arg;
 
-static void start_attempt(cql_session *s);
+	int		   *plan;			/* host indexes */
+	int			nplan;
+	int			pos;			/* current host in the plan */
+	int			retries;
+	cql_error	last_error;
+	session_request *next_waiting;
+};
+
+static void start_control(cql_session *s);
+static void send_next(session_request *r);
+static void request_finish(session_request *r, int rc, const cql_error *err,
+						   cql_response *resp);
+static void refresh_topology(cql_session *s);
+static void host_connect(cql_session *s, cql__host *h);
+static int	make_plan(session_request *r, const char *keyspace, const cql_slice *routing_key);
+static void request_free(session_request *r);
+
+/* ---------- hosts ---------- */
+
+static uint64_t
+now_ms(cql_session *s)
+{
+	uv_update_time(&s->reactor->loop);
+	return uv_now(&s->reactor->loop);
+}
+
+static cql__host *
+host_find(cql_session *s, const char *address, int port)
+{
+	for (int i = 0; i < s->nhosts; i++)
+		if (s->hosts[i]->port == port && strcmp(s->hosts[i]->address, address) == 0)
+			return s->hosts[i];
+	return NULL;
+}
+
+static cql__host *
+host_add(cql_session *s, const char *address, const char *name, int port)
+{
+	cql__host  *h;
+
+	if (s->nhosts == s->hosts_cap)
+	{
+		int			cap = s->hosts_cap ? s->hosts_cap * 2 : 8;
+		cql__host **n = realloc(s->hosts, sizeof(cql__host *) * (size_t) cap);
+
+		if (n == NULL)
+			return NULL;
+		s->hosts = n;
+		s->hosts_cap = cap;
+	}
+	h = calloc(1, sizeof(cql__host));
+	if (h == NULL)
+		return NULL;
+	h->name = strdup(name ? name : address);
+	if (h->name == NULL)
+	{
+		free(h);
+		return NULL;
+	}
+	snprintf(h->address, sizeof(h->address), "%s", address);
+	h->port = port;
+	h->index = s->nhosts;
+	s->hosts[s->nhosts++] = h;
+	return h;
+}
+
+static void
+host_mark_down(cql_session *s, cql__host *h)
+{
+	h->down = true;
+	h->backoff_ms = h->backoff_ms ? h->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (h->backoff_ms > BACKOFF_MAX_MS)
+		h->backoff_ms = BACKOFF_MAX_MS;
+	h->retry_at = now_ms(s) + (uint64_t) h->backoff_ms;
+}
+
+static bool
+host_usable(cql_session *s, cql__host *h)
+{
+	if (h->removed)
+		return false;
+	if (h->ready || h->conn)
+		return true;
+	return !h->down || now_ms(s) >= h->retry_at;
+}
+
+/* ---------- session lifetime ---------- */
 
 static char *
 dup_or_null(const char *p)
@@ -83,24 +232,25 @@ cql_session_new(cql_reactor *r, const cql_session_config *cfg, cql_error *err)
 		goto oom;
 	s->reactor = r;
 	s->port = cfg->port;
+	s->control = -1;
 	s->connect_timeout_ms = cfg->connect_timeout_ms;
 	s->request_timeout_ms = cfg->request_timeout_ms;
 	s->heartbeat_interval_ms = cfg->heartbeat_interval_ms;
 	s->compression = cfg->compression;
-	s->hosts = calloc((size_t) cfg->nhosts, sizeof(char *));
-	s->host_names = calloc((size_t) cfg->nhosts, sizeof(char *));
-	if (s->hosts == NULL || s->host_names == NULL)
-		goto oom;
-	for (int i = 0; i < cfg->nhosts; i++)
+	if (cfg->local_dc && cfg->local_dc[0])
 	{
-		s->hosts[i] = strdup(cfg->hosts[i]);
-		s->host_names[i] = strdup(cfg->host_names && cfg->host_names[i]
-								  ? cfg->host_names[i] : cfg->hosts[i]);
-		s->nhosts++;
-		if (s->hosts[i] == NULL || s->host_names[i] == NULL)
-			goto oom;
+		snprintf(s->local_dc, sizeof(s->local_dc), "%s", cfg->local_dc);
+		s->local_dc_given = true;
 	}
 	cql__pcache_init(&s->prepared, PREPARED_CACHE_SIZE);
+	for (int i = 0; i < cfg->nhosts; i++)
+	{
+		if (host_find(s, cfg->hosts[i], cfg->port))
+			continue;
+		if (host_add(s, cfg->hosts[i],
+					 cfg->host_names ? cfg->host_names[i] : NULL, cfg->port) == NULL)
+			goto oom;
+	}
 	if (cfg->tls.enabled)
 	{
 		s->tls = cql__tls_ctx_new(&cfg->tls, err);
@@ -138,6 +288,19 @@ complete_waiters(cql_session *s, int rc, const cql_error *err)
 	}
 }
 
+static void
+free_keyspaces(cql_session *s)
+{
+	for (int i = 0; i < s->nkeyspaces; i++)
+	{
+		free(s->keyspaces[i].name);
+		cql__replication_free(s->keyspaces[i].replication);
+	}
+	free(s->keyspaces);
+	s->keyspaces = NULL;
+	s->nkeyspaces = 0;
+}
+
 void
 cql_session_free(cql_session *s)
 {
@@ -145,22 +308,40 @@ cql_session_free(cql_session *s)
 
 	if (s == NULL)
 		return;
-	if (s->conn)
-		cql__conn_close(s->conn);
-	s->conn = NULL;
+	s->freeing = true;
+	s->control = -1;
 	cql_error_set(&err, CQL_ECANCELED, "session closed");
+	for (int i = 0; i < s->nhosts; i++)
+	{
+		cql__host  *h = s->hosts[i];
+
+		/* requests still waiting for a connection fail now */
+		while (h->waiting)
+		{
+			session_request *r = h->waiting;
+
+			h->waiting = r->next_waiting;
+			request_finish(r, CQL_ECANCELED, &err, NULL);
+		}
+		h->waiting_tail = NULL;
+		if (h->conn)
+			cql__conn_close(h->conn);	/* fails what is in flight */
+		h->conn = NULL;
+	}
 	complete_waiters(s, CQL_ECANCELED, &err);
 	for (int i = 0; i < s->nhosts; i++)
 	{
+		free(s->hosts[i]->tokens);
+		free(s->hosts[i]->name);
 		free(s->hosts[i]);
-		free(s->host_names[i]);
 	}
 	free(s->hosts);
-	free(s->host_names);
+	cql__tokenmap_free(s->tokenmap);
+	free(s->tm_hosts);
+	free_keyspaces(s);
 	/* connections hold no reference to the context once they are closing */
 	cql__tls_ctx_free(s->tls);
-	if (s->prepared.buckets)
-		cql__pcache_free(&s->prepared);
+	cql__pcache_free(&s->prepared);
 	if (s->password)
 		memset(s->password, 0, strlen(s->password));
 	free(s->username);
@@ -171,114 +352,296 @@ cql_session_free(cql_session *s)
 bool
 cql_session_ready(cql_session *s)
 {
-	return s->conn != NULL && cql__conn_is_ready(s->conn);
+	return s->control >= 0 && s->hosts[s->control]->ready;
 }
 
 const char *
 cql_session_host(cql_session *s)
 {
-	return s->conn ? cql__conn_host(s->conn) : "";
+	return s->control >= 0 && s->hosts[s->control]->conn
+		? cql__conn_host(s->hosts[s->control]->conn) : "";
 }
 
 int
 cql_session_in_flight(cql_session *s)
 {
-	return s->conn ? cql__conn_in_flight(s->conn) : 0;
+	int			n = 0;
+
+	for (int i = 0; i < s->nhosts; i++)
+		if (s->hosts[i]->conn)
+			n += cql__conn_in_flight(s->hosts[i]->conn);
+	return n;
 }
 
 bool
 cql_session_compressed(cql_session *s)
 {
-	return cql_session_ready(s) && cql__conn_compressed(s->conn);
+	return cql_session_ready(s) && cql__conn_compressed(s->hosts[s->control]->conn);
 }
 
 bool
 cql_session_tls(cql_session *s)
 {
-	return cql_session_ready(s) && cql__conn_tls(s->conn);
+	return cql_session_ready(s) && cql__conn_tls(s->hosts[s->control]->conn);
+}
+
+int
+cql_session_host_count(cql_session *s, int *up)
+{
+	int			n = 0;
+	int			u = 0;
+
+	for (int i = 0; i < s->nhosts; i++)
+	{
+		if (s->hosts[i]->removed)
+			continue;
+		n++;
+		if (!s->hosts[i]->down)
+			u++;
+	}
+	if (up)
+		*up = u;
+	return n;
+}
+
+const char *
+cql_session_local_dc(cql_session *s)
+{
+	return s->local_dc;
+}
+
+/* ---------- connections ---------- */
+
+static void
+flush_waiting(cql__host *h)
+{
+	session_request *r = h->waiting;
+
+	h->waiting = h->waiting_tail = NULL;
+	while (r)
+	{
+		session_request *next = r->next_waiting;
+
+		r->next_waiting = NULL;
+		send_next(r);
+		r = next;
+	}
+}
+
+/* set by host_connect: the host's session (hosts do not point back) */
+typedef struct host_ctx
+{
+	cql_session *session;
+	cql__host  *host;
+} host_ctx;
+
+static void
+host_event(cql_conn *c, void *arg, cql_response *resp)
+{
+	host_ctx   *ctx = arg;
+	cql_session *s = ctx->session;
+
+	(void) c;
+	if (s->control != ctx->host->index)
+	{
+		cql_result_free(resp);
+		return;
+	}
+	if (strcmp(resp->event_type, "SCHEMA_CHANGE") == 0)
+	{
+		if (resp->target && strcmp(resp->target, "KEYSPACE") == 0)
+			refresh_topology(s);	/* replication may have changed */
+		else if (resp->sc_keyspace)
+			cql__pcache_forget(&s->prepared, resp->sc_keyspace,
+							   resp->target && strcmp(resp->target, "TABLE") == 0
+							   ? resp->sc_name : NULL);
+	}
+	else if (strcmp(resp->event_type, "STATUS_CHANGE") == 0 &&
+			 strcmp(resp->event_change, "UP") == 0)
+	{
+		char		addr[64];
+
+		if (inet_ntop(resp->event_addrlen == 4 ? AF_INET : AF_INET6,
+					  resp->event_addr, addr, sizeof(addr)))
+		{
+			for (int i = 0; i < s->nhosts; i++)
+				if (strcmp(s->hosts[i]->address, addr) == 0)
+				{
+					s->hosts[i]->down = false;
+					s->hosts[i]->backoff_ms = 0;
+				}
+		}
+	}
+	else
+		refresh_topology(s);	/* a node joined, left or moved */
+	cql_result_free(resp);
 }
 
 static void
-conn_closed(cql_conn *c, void *arg)
+host_closed(cql_conn *c, void *arg)
 {
-	cql_session *s = arg;
+	host_ctx   *ctx = arg;
+	cql_session *s = ctx->session;
+	cql__host  *h = ctx->host;
 
-	if (s->conn == c)
-		s->conn = NULL;
+	if (h->conn != c)
+		return;
+	h->conn = NULL;
+	h->ready = false;
+	if (s->freeing)
+		return;
+	host_mark_down(s, h);
+	if (s->control == h->index)
+	{
+		/* keep receiving events: another host becomes the control */
+		s->control = -1;
+		s->control_attempt = 0;
+		s->attempts[0] = '\0';
+		start_control(s);
+	}
 }
 
 static void
-conn_ready(cql_conn *c, void *arg, int rc, const cql_error *err)
+host_ready(cql_conn *c, void *arg, int rc, const cql_error *err)
 {
-	cql_session *s = arg;
-	size_t		used;
+	host_ctx   *ctx = arg;
+	cql_session *s = ctx->session;
+	cql__host  *h = ctx->host;
+	bool		was_control_attempt = s->controlling && s->control < 0 &&
+		s->control_attempt == h->index + 1;
 
 	if (rc == CQL_OK)
 	{
-		s->connecting = false;
-		complete_waiters(s, CQL_OK, NULL);
+		h->ready = true;
+		h->down = false;
+		h->backoff_ms = 0;
+		if (s->control < 0)
+		{
+			s->control = h->index;
+			s->controlling = false;
+			refresh_topology(s);
+		}
+		flush_waiting(h);
 		return;
 	}
 
-	/* this attempt failed; c frees itself */
-	if (s->conn == c)
-		s->conn = NULL;
-	used = strlen(s->attempts);
-	snprintf(s->attempts + used, sizeof(s->attempts) - used, "%s%s",
-			 used ? "; " : "", err->message);
-
-	/* a refused login would be refused by every node */
-	if (rc != CQL_EAUTH && ++s->attempt < s->nhosts)
-	{
-		start_attempt(s);
+	/* the attempt failed; c frees itself */
+	if (h->conn == c)
+		h->conn = NULL;
+	h->ready = false;
+	if (s->freeing)
 		return;
-	}
-	s->connecting = false;
+	host_mark_down(s, h);
 	{
-		cql_error	all = *err;
+		size_t		used = strlen(s->attempts);
 
-		/* the last attempt's kind of failure; the message has them all */
-		all.code = rc;
-		if (rc != CQL_EAUTH)
-			snprintf(all.message, sizeof(all.message), "%s", s->attempts);
-		complete_waiters(s, all.code, &all);
+		snprintf(s->attempts + used, sizeof(s->attempts) - used, "%s%s",
+				 used ? "; " : "", err->message);
+	}
+	/* requests waiting for this host move on to their next host */
+	{
+		session_request *r = h->waiting;
+
+		h->waiting = h->waiting_tail = NULL;
+		while (r)
+		{
+			session_request *next = r->next_waiting;
+
+			r->next_waiting = NULL;
+			r->last_error = *err;
+			r->pos++;
+			send_next(r);
+			r = next;
+		}
+	}
+	if (was_control_attempt)
+	{
+		/* a refused login would be refused by every node */
+		if (rc == CQL_EAUTH || s->control_attempt >= s->nhosts)
+		{
+			cql_error	all = *err;
+
+			all.code = rc;
+			if (rc != CQL_EAUTH)
+				snprintf(all.message, sizeof(all.message), "%s", s->attempts);
+			s->controlling = false;
+			complete_waiters(s, rc, &all);
+			return;
+		}
+		start_control(s);
 	}
 }
 
 static void
-start_attempt(cql_session *s)
+host_connect(cql_session *s, cql__host *h)
 {
 	cql__conn_config cfg;
 	cql_error	err;
+	host_ctx   *ctx;
 
-	for (; s->attempt < s->nhosts; s->attempt++)
+	if (h->conn)
+		return;
+	ctx = calloc(1, sizeof(host_ctx));
+	if (ctx == NULL)
+		return;
+	ctx->session = s;
+	ctx->host = h;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.address = h->address;
+	cfg.port = h->port;
+	cfg.username = s->username;
+	cfg.password = s->password;
+	cfg.connect_timeout_ms = s->connect_timeout_ms;
+	cfg.heartbeat_interval_ms = s->heartbeat_interval_ms;
+	cfg.heartbeat_timeout_ms = s->request_timeout_ms;
+	cfg.compression = s->compression;
+	cfg.tls = s->tls;
+	cfg.server_name = h->name;
+	cfg.on_ready = host_ready;
+	cfg.on_closed = host_closed;
+	cfg.on_event = host_event;
+	cfg.arg = ctx;
+	cfg.arg_free = free;
+	h->conn = cql__conn_open(s->reactor, &cfg, &err);
+	if (h->conn == NULL)
 	{
-		size_t		used;
-
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.address = s->hosts[s->attempt];
-		cfg.port = s->port;
-		cfg.username = s->username;
-		cfg.password = s->password;
-		cfg.connect_timeout_ms = s->connect_timeout_ms;
-		cfg.heartbeat_interval_ms = s->heartbeat_interval_ms;
-		cfg.heartbeat_timeout_ms = s->request_timeout_ms;
-		cfg.compression = s->compression;
-		cfg.tls = s->tls;
-		cfg.server_name = s->host_names[s->attempt];
-		cfg.on_ready = conn_ready;
-		cfg.on_closed = conn_closed;
-		cfg.arg = s;
-		s->conn = cql__conn_open(s->reactor, &cfg, &err);
-		if (s->conn)
-			return;
-		used = strlen(s->attempts);
-		snprintf(s->attempts + used, sizeof(s->attempts) - used, "%s%s",
-				 used ? "; " : "", err.message);
+		free(ctx);
+		host_ready(NULL, &(host_ctx) {s, h}, err.code, &err);
 	}
-	s->connecting = false;
-	cql_error_set(&err, CQL_ECONN, "%s", s->attempts);
-	complete_waiters(s, CQL_ECONN, &err);
+}
+
+/*
+ * Find a control connection: a host already connected, or else the next
+ * host in order (contact points first, then discovered ones).
+ */
+static void
+start_control(cql_session *s)
+{
+	s->controlling = true;
+	for (int i = 0; i < s->nhosts; i++)
+	{
+		cql__host  *h = s->hosts[i];
+
+		if (!h->removed && h->ready)
+		{
+			s->control = h->index;
+			s->controlling = false;
+			refresh_topology(s);
+			return;
+		}
+	}
+	while (s->control_attempt < s->nhosts)
+	{
+		cql__host  *h = s->hosts[s->control_attempt++];
+
+		if (h->removed)
+			continue;
+		if (h->conn)
+			return;				/* connecting: its host_ready decides */
+		host_connect(s, h);
+		return;
+	}
+	s->controlling = false;
 }
 
 cql_future *
@@ -288,22 +651,446 @@ cql_session_connect(cql_session *s)
 
 	if (f == NULL)
 		return NULL;
-	if (cql_session_ready(s))
+	if (cql_session_ready(s) && !s->refreshing)
 	{
 		cql__future_complete(f, CQL_OK, NULL, NULL);
 		return f;
 	}
 	f->next = s->waiters;
 	s->waiters = f;
-	if (!s->connecting)
+	if (s->control < 0 && !s->controlling)
 	{
-		s->connecting = true;
-		s->attempt = 0;
+		s->control_attempt = 0;
 		s->attempts[0] = '\0';
-		start_attempt(s);
+		start_control(s);
 	}
 	return f;
 }
+
+/* ---------- topology ---------- */
+
+typedef struct refresh_state
+{
+	cql_result *local;
+	cql_result *peers;
+	bool		peers_v2;
+	cql_result *keyspaces;
+} refresh_state;
+
+static void internal_query(cql_session *s, const char *cql,
+						   void (*cb) (cql_session *, int, cql_response *, const cql_error *, void *),
+						   void *arg);
+
+static int
+column_index(const cql_result *res, const char *name)
+{
+	for (int i = 0; i < res->ncolumns; i++)
+		if (res->columns && strcmp(res->columns[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static void
+cell_text(cql_slice v, char *buf, size_t size)
+{
+	size_t		n = v.len > 0 ? (size_t) v.len : 0;
+
+	if (n >= size)
+		n = size - 1;
+	if (n)
+		memcpy(buf, v.data, n);
+	buf[n] = '\0';
+}
+
+/* tokens: a set<text> of decimal int64 */
+static void
+cell_tokens(cql_slice v, const cql_type *t, cql__host *h)
+{
+	cql_iter	it;
+	cql_slice	e;
+	int			n = 0;
+	int64_t    *tokens;
+
+	free(h->tokens);
+	h->tokens = NULL;
+	h->ntokens = 0;
+	if (v.len < 0 || cql_iter_begin(v, t, &it) != CQL_OK)
+		return;
+	tokens = malloc(sizeof(int64_t) * (size_t) (cql_iter_size(&it) > 0 ? cql_iter_size(&it) : 1));
+	if (tokens == NULL)
+		return;
+	while (cql_iter_next(&it, &e) == 1)
+	{
+		char		buf[32];
+		char	   *end;
+
+		cell_text(e, buf, sizeof(buf));
+		tokens[n] = strtoll(buf, &end, 10);
+		if (end != buf && *end == '\0')
+			n++;
+	}
+	h->tokens = tokens;
+	h->ntokens = n;
+}
+
+/* update one host from a row of system.local or system.peers(_v2) */
+static void
+apply_host_row(cql_session *s, const cql_result *res, const cql_slice *cells,
+			   cql__host *known)
+{
+	int			i_dc = column_index(res, "data_center");
+	int			i_rack = column_index(res, "rack");
+	int			i_tokens = column_index(res, "tokens");
+	int			i_addr = column_index(res, "native_address");
+	int			i_port = column_index(res, "native_port");
+	cql__host  *h = known;
+
+	if (h == NULL)
+	{
+		char		addr[64] = "";
+		int			port = s->port;
+		uint8_t		raw[16];
+		int			rawlen;
+
+		if (i_addr < 0)
+			i_addr = column_index(res, "rpc_address");
+		if (i_addr < 0 || cql_decode_inet(cells[i_addr], raw, &rawlen) != CQL_OK ||
+			inet_ntop(rawlen == 4 ? AF_INET : AF_INET6, raw, addr, sizeof(addr)) == NULL)
+			return;
+		if (i_port >= 0 && cells[i_port].len == 4)
+		{
+			int32_t		p;
+
+			if (cql_decode_int(cells[i_port], &p) == CQL_OK && p > 0 && p < 65536)
+				port = p;
+		}
+		h = host_find(s, addr, port);
+		if (h == NULL)
+			h = host_add(s, addr, NULL, port);
+		if (h == NULL)
+			return;
+	}
+	h->in_topology = true;
+	h->removed = false;
+	if (i_dc >= 0)
+		cell_text(cells[i_dc], h->dc, sizeof(h->dc));
+	if (i_rack >= 0)
+		cell_text(cells[i_rack], h->rack, sizeof(h->rack));
+	if (i_tokens >= 0)
+		cell_tokens(cells[i_tokens], res->columns[i_tokens].type, h);
+}
+
+static void
+apply_keyspaces(cql_session *s, const cql_result *res)
+{
+	int			i_name = column_index(res, "keyspace_name");
+	int			i_repl = column_index(res, "replication");
+	cql_row_cursor cur;
+	cql_slice  *cells;
+	keyspace_replication *ks;
+	int			n = 0;
+
+	if (i_name < 0 || i_repl < 0)
+		return;
+	cells = malloc(sizeof(cql_slice) * (size_t) res->ncolumns);
+	ks = calloc((size_t) (res->nrows > 0 ? res->nrows : 1), sizeof(keyspace_replication));
+	if (cells == NULL || ks == NULL)
+	{
+		free(cells);
+		free(ks);
+		return;
+	}
+	cql_result_rows(res, &cur);
+	while (cql_row_next(&cur, cells))
+	{
+		char		name[256];
+		const char *keys[64];
+		const char *values[64];
+		char		kbuf[64][128];
+		char		vbuf[64][128];
+		int			nkv = 0;
+		cql_iter	it;
+		cql_slice	e;
+		cql_error	err;
+
+		cell_text(cells[i_name], name, sizeof(name));
+		if (cells[i_repl].len < 0 ||
+			cql_iter_begin(cells[i_repl], res->columns[i_repl].type, &it) != CQL_OK)
+			continue;
+		while (nkv < 64 && cql_iter_next(&it, &e) == 1)
+		{
+			cell_text(e, kbuf[nkv], sizeof(kbuf[nkv]));
+			if (cql_iter_next(&it, &e) != 1)
+				break;
+			cell_text(e, vbuf[nkv], sizeof(vbuf[nkv]));
+			keys[nkv] = kbuf[nkv];
+			values[nkv] = vbuf[nkv];
+			nkv++;
+		}
+		if (cql__replication_parse(keys, values, nkv, &ks[n].replication, &err) != CQL_OK)
+			continue;			/* an unknown strategy: requests go round robin */
+		ks[n].name = strdup(name);
+		if (ks[n].name == NULL)
+		{
+			cql__replication_free(ks[n].replication);
+			continue;
+		}
+		n++;
+	}
+	free(cells);
+	free_keyspaces(s);
+	s->keyspaces = ks;
+	s->nkeyspaces = n;
+}
+
+static void
+build_tokenmap(cql_session *s)
+{
+	cql__tm_host *tmh = calloc((size_t) (s->nhosts ? s->nhosts : 1), sizeof(cql__tm_host));
+	int		   *map = calloc((size_t) (s->nhosts ? s->nhosts : 1), sizeof(int));
+	int			n = 0;
+	cql_error	err;
+	cql__tokenmap *tm;
+
+	if (tmh == NULL || map == NULL)
+	{
+		free(tmh);
+		free(map);
+		return;
+	}
+	for (int i = 0; i < s->nhosts; i++)
+	{
+		cql__host  *h = s->hosts[i];
+
+		if (h->removed || h->ntokens == 0)
+			continue;
+		tmh[n].dc = h->dc;
+		tmh[n].rack = h->rack;
+		tmh[n].tokens = h->tokens;
+		tmh[n].ntokens = h->ntokens;
+		map[n++] = i;
+	}
+	tm = cql__tokenmap_build(tmh, n, &err);
+	free(tmh);
+	if (tm == NULL)
+	{
+		free(map);
+		return;
+	}
+	cql__tokenmap_free(s->tokenmap);
+	free(s->tm_hosts);
+	s->tokenmap = tm;
+	s->tm_hosts = map;
+}
+
+static void
+refresh_abort(refresh_state *st)
+{
+	cql_result_free(st->local);
+	cql_result_free(st->peers);
+	cql_result_free(st->keyspaces);
+	free(st);
+}
+
+static void
+refresh_done(cql_session *s, refresh_state *st)
+{
+	cql_row_cursor cur;
+
+	if (s->freeing)
+	{
+		refresh_abort(st);
+		return;
+	}
+
+	/* system.local always has its row; without it, keep what we know */
+	if (st->local && st->local->kind == CQL_RESULT_ROWS && st->local->nrows == 1 &&
+		s->control >= 0)
+	{
+		cql_slice  *cells = malloc(sizeof(cql_slice) * (size_t) (st->local->ncolumns + 1));
+
+		for (int i = 0; i < s->nhosts; i++)
+			s->hosts[i]->in_topology = false;
+		if (cells)
+		{
+			cql_result_rows(st->local, &cur);
+			if (cql_row_next(&cur, cells))
+			{
+				int			i_dc = column_index(st->local, "data_center");
+
+				apply_host_row(s, st->local, cells, s->hosts[s->control]);
+				if (!s->local_dc_given && i_dc >= 0)
+					cell_text(cells[i_dc], s->local_dc, sizeof(s->local_dc));
+			}
+			free(cells);
+		}
+		if (st->peers && st->peers->kind == CQL_RESULT_ROWS &&
+			(cells = malloc(sizeof(cql_slice) * (size_t) (st->peers->ncolumns + 1))) != NULL)
+		{
+			cql_result_rows(st->peers, &cur);
+			while (cql_row_next(&cur, cells))
+				apply_host_row(s, st->peers, cells, NULL);
+			free(cells);
+		}
+		/* configured hosts that are not in the cluster are not used */
+		for (int i = 0; i < s->nhosts; i++)
+			s->hosts[i]->removed = !s->hosts[i]->in_topology && i != s->control;
+		build_tokenmap(s);
+		s->topology_loaded = true;
+	}
+	if (st->keyspaces && st->keyspaces->kind == CQL_RESULT_ROWS)
+		apply_keyspaces(s, st->keyspaces);
+	cql_result_free(st->local);
+	cql_result_free(st->peers);
+	cql_result_free(st->keyspaces);
+	free(st);
+	s->refreshing = false;
+	/* the session is usable now, topology or not */
+	complete_waiters(s, CQL_OK, NULL);
+	if (s->refresh_again)
+	{
+		s->refresh_again = false;
+		refresh_topology(s);
+	}
+}
+
+static void
+got_keyspaces(cql_session *s, int rc, cql_response *resp, const cql_error *err, void *arg)
+{
+	refresh_state *st = arg;
+
+	(void) err;
+	if (s->freeing)
+	{
+		cql_result_free(resp);
+		refresh_abort(st);
+		return;
+	}
+	if (rc == CQL_OK && resp->header.opcode == CQL_OP_RESULT)
+		st->keyspaces = resp;
+	else if (resp)
+		cql_result_free(resp);
+	refresh_done(s, st);
+}
+
+static void
+got_peers(cql_session *s, int rc, cql_response *resp, const cql_error *err, void *arg)
+{
+	refresh_state *st = arg;
+
+	(void) err;
+	if (s->freeing)
+	{
+		cql_result_free(resp);
+		refresh_abort(st);
+		return;
+	}
+	if (rc == CQL_OK && resp->header.opcode == CQL_OP_RESULT)
+		st->peers = resp;
+	else
+	{
+		if (resp)
+			cql_result_free(resp);
+		if (st->peers_v2 && rc == CQL_OK)
+		{
+			/* before Cassandra 4.0 there is no peers_v2 */
+			st->peers_v2 = false;
+			internal_query(s, "SELECT peer, rpc_address, data_center, rack, tokens, host_id FROM system.peers",
+						   got_peers, st);
+			return;
+		}
+	}
+	internal_query(s, "SELECT keyspace_name, replication FROM system_schema.keyspaces",
+				   got_keyspaces, st);
+}
+
+static void
+got_local(cql_session *s, int rc, cql_response *resp, const cql_error *err, void *arg)
+{
+	refresh_state *st = arg;
+
+	(void) err;
+	if (s->freeing)
+	{
+		cql_result_free(resp);
+		refresh_abort(st);
+		return;
+	}
+	if (rc == CQL_OK && resp->header.opcode == CQL_OP_RESULT)
+		st->local = resp;
+	else if (resp)
+		cql_result_free(resp);
+	st->peers_v2 = true;
+	internal_query(s, "SELECT peer, peer_port, native_address, native_port, data_center, rack, tokens, host_id FROM system.peers_v2",
+				   got_peers, st);
+}
+
+static void
+registered(cql_session *s, int rc, cql_response *resp, const cql_error *err, void *arg)
+{
+	(void) rc;
+	(void) err;
+	if (resp)
+		cql_result_free(resp);
+	if (s->freeing)
+	{
+		refresh_abort(arg);
+		return;
+	}
+	internal_query(s, "SELECT data_center, rack, tokens, host_id, partitioner, release_version FROM system.local WHERE key = 'local'",
+				   got_local, arg);
+}
+
+static void
+refresh_topology(cql_session *s)
+{
+	refresh_state *st;
+
+	if (s->refreshing)
+	{
+		s->refresh_again = true;
+		return;
+	}
+	if (s->control < 0)
+		return;
+	st = calloc(1, sizeof(refresh_state));
+	if (st == NULL)
+		return;
+	s->refreshing = true;
+	if (!s->topology_loaded)
+	{
+		/* first time on this control connection: events first */
+		static const char *const events[] = {"TOPOLOGY_CHANGE", "STATUS_CHANGE", "SCHEMA_CHANGE"};
+		cql__buf	b;
+		session_request *r = calloc(1, sizeof(session_request));
+
+		if (r == NULL)
+		{
+			free(st);
+			s->refreshing = false;
+			return;
+		}
+		cql__buf_init(&b);
+		cql__encode_register(&b, 0, events, 3);
+		r->session = s;
+		r->frame = b;
+		r->internal = true;
+		r->internal_cb = registered;
+		r->internal_arg = st;
+		cql_error_clear(&r->last_error);
+		if (make_plan(r, NULL, NULL) != CQL_OK)
+		{
+			request_free(r);
+			registered(s, CQL_ENOMEM, NULL, NULL, st);
+			return;
+		}
+		send_next(r);
+		return;
+	}
+	registered(s, CQL_OK, NULL, NULL, st);
+}
+
+/* ---------- requests ---------- */
 
 static void
 request_free(session_request *r)
@@ -311,22 +1098,189 @@ request_free(session_request *r)
 	cql__buf_free(&r->frame);
 	cql_prepared_release(r->prepared);
 	free(r->cql);
+	free(r->plan);
 	free(r);
+}
+
+/* Complete a request: its future, or its internal callback. */
+static void
+request_finish(session_request *r, int rc, const cql_error *err, cql_response *resp)
+{
+	if (r->internal)
+	{
+		if (r->internal_cb)
+			r->internal_cb(r->session, rc, resp, err, r->internal_arg);
+		else if (resp)
+			cql_result_free(resp);
+	}
+	else
+		cql__future_complete(r->future, rc, err, resp);
+	request_free(r);
+}
+
+static const cql__replication *
+keyspace_replication_of(cql_session *s, const char *keyspace)
+{
+	for (int i = 0; i < s->nkeyspaces; i++)
+		if (strcmp(s->keyspaces[i].name, keyspace) == 0)
+			return s->keyspaces[i].replication;
+	return NULL;
+}
+
+static bool
+in_plan(const int *plan, int n, int idx)
+{
+	for (int i = 0; i < n; i++)
+		if (plan[i] == idx)
+			return true;
+	return false;
+}
+
+static bool
+is_local(cql_session *s, const cql__host *h)
+{
+	return s->local_dc[0] == '\0' || h->dc[0] == '\0' || strcmp(h->dc, s->local_dc) == 0;
+}
+
+/*
+ * The hosts to try, in order: local replicas of the routing key (rotated),
+ * other local hosts (round robin), then remote replicas and remote hosts.
+ */
+static int
+make_plan(session_request *r, const char *keyspace, const cql_slice *routing_key)
+{
+	cql_session *s = r->session;
+	int		   *plan = malloc(sizeof(int) * (size_t) (s->nhosts ? s->nhosts : 1));
+	int			n = 0;
+	int			replicas[64];
+	int			nrep = 0;
+	uint64_t	rr = s->rr++;
+
+	if (plan == NULL)
+		return CQL_ENOMEM;
+	if (r->internal)
+	{
+		plan[n++] = s->control;
+		r->plan = plan;
+		r->nplan = n;
+		return CQL_OK;
+	}
+	if (routing_key && routing_key->len >= 0 && keyspace && s->tokenmap)
+	{
+		const cql__replication *repl = keyspace_replication_of(s, keyspace);
+
+		if (repl)
+		{
+			int64_t		token = cql_murmur3_token(routing_key->data, (size_t) routing_key->len);
+
+			nrep = cql__tokenmap_replicas(s->tokenmap, repl, token, replicas, 64);
+			for (int i = 0; i < nrep; i++)
+				replicas[i] = s->tm_hosts[replicas[i]];
+		}
+	}
+	/* local replicas, rotated */
+	for (int pass = 0; pass < 2; pass++)
+	{
+		for (int k = 0; k < nrep; k++)
+		{
+			int			idx = replicas[(k + (int) (rr % (uint64_t) (nrep ? nrep : 1))) % nrep];
+			cql__host  *h = s->hosts[idx];
+
+			if (is_local(s, h) == (pass == 0) && !in_plan(plan, n, idx) && !h->removed)
+				plan[n++] = idx;
+		}
+		/* then the other hosts of the same locality, round robin */
+		for (int k = 0; k < s->nhosts; k++)
+		{
+			int			idx = (int) ((rr + (uint64_t) k) % (uint64_t) s->nhosts);
+			cql__host  *h = s->hosts[idx];
+
+			if (is_local(s, h) == (pass == 0) && !in_plan(plan, n, idx) && !h->removed)
+				plan[n++] = idx;
+		}
+	}
+	r->plan = plan;
+	r->nplan = n;
+	return CQL_OK;
 }
 
 static void request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 							 const cql_error *err);
 
-/* complete the request's future with a server ERROR */
+/* Send the request to the current host of its plan, or the next usable one. */
 static void
-fail_with_server_error(session_request *r, cql_conn *c, cql_response *resp)
+send_next(session_request *r)
 {
-	cql_error	e = *resp->error;
+	cql_session *s = r->session;
 
-	snprintf(e.host, sizeof(e.host), "%s", cql__conn_host(c));
-	cql_result_free(resp);
-	cql__future_complete(r->future, CQL_ESERVER, &e, NULL);
-	request_free(r);
+	for (; r->pos < r->nplan; r->pos++)
+	{
+		cql__host  *h = s->hosts[r->plan[r->pos]];
+		cql_error	err;
+
+		if (!host_usable(s, h))
+			continue;
+		if (h->ready)
+		{
+			if (cql__conn_send(h->conn, &r->frame, s->request_timeout_ms,
+							   request_response, r, &err) == CQL_OK)
+				return;
+			r->last_error = err;
+			continue;
+		}
+		/* wait for the host's connection */
+		r->next_waiting = NULL;
+		if (h->waiting_tail)
+			h->waiting_tail->next_waiting = r;
+		else
+			h->waiting = r;
+		h->waiting_tail = r;
+		if (h->conn == NULL)
+			host_connect(s, h);
+		return;
+	}
+
+	/* no host left */
+	{
+		cql_error	err;
+
+		if (r->last_error.code != CQL_OK)
+			err = r->last_error;
+		else
+			cql_error_set(&err, CQL_ECONN, "no host of the cluster is available");
+		request_finish(r, err.code != CQL_OK ? err.code : CQL_ECONN, &err, NULL);
+	}
+}
+
+/* Retry per the decider, or complete with the failure. */
+static void
+request_failed(session_request *r, cql_conn *c, const cql_error *err)
+{
+	int			decision = r->internal ? CQL_RETRY_RETHROW
+		: cql__retry_decide(err, r->idempotent, r->retries);
+	cql_error	e;
+
+	r->last_error = *err;
+	switch (decision)
+	{
+		case CQL_RETRY_SAME:
+			r->retries++;
+			if (c && cql__conn_send(c, &r->frame, r->session->request_timeout_ms,
+									request_response, r, &e) == CQL_OK)
+				return;
+			/* FALLTHROUGH */
+		case CQL_RETRY_NEXT:
+			r->retries++;
+			r->pos++;
+			send_next(r);
+			return;
+		case CQL_RETRY_IGNORE:
+			request_finish(r, CQL_OK, NULL, NULL);
+			return;
+		default:
+			request_finish(r, err->code, err, NULL);
+			return;
+	}
 }
 
 /* The node had forgotten the statement: it is prepared again; re-send. */
@@ -339,23 +1293,21 @@ reprepare_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 
 	if (rc != CQL_OK)
 	{
-		cql__future_complete(r->future, rc, err, NULL);
-		request_free(r);
+		request_failed(r, NULL, err);
 		return;
 	}
 	if (resp->header.opcode == CQL_OP_ERROR)
 	{
-		fail_with_server_error(r, c, resp);
+		e = *resp->error;
+		snprintf(e.host, sizeof(e.host), "%s", cql__conn_host(c));
+		cql_result_free(resp);
+		request_finish(r, CQL_ESERVER, &e, NULL);
 		return;
 	}
 	cql_result_free(resp);
-	rc = cql__conn_send(c, &r->frame, r->session->request_timeout_ms,
-						request_response, r, &e);
-	if (rc != CQL_OK)
-	{
-		cql__future_complete(r->future, rc, &e, NULL);
-		request_free(r);
-	}
+	if (cql__conn_send(c, &r->frame, r->session->request_timeout_ms,
+					   request_response, r, &e) != CQL_OK)
+		request_failed(r, NULL, &e);
 }
 
 static void
@@ -368,13 +1320,21 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 
 	if (rc != CQL_OK)
 	{
-		cql__future_complete(r->future, rc, err, NULL);
-		request_free(r);
+		e = *err;
+		if (e.host[0] == '\0')
+			snprintf(e.host, sizeof(e.host), "%s", cql__conn_host(c));
+		/* ECANCELED: the session is closing; nothing to retry */
+		if (rc == CQL_ECANCELED || s->freeing)
+			request_finish(r, rc, &e, NULL);
+		else
+			request_failed(r, NULL, &e);
 		return;
 	}
 	if (resp->header.opcode == CQL_OP_ERROR)
 	{
-		if (resp->error->server_code == CQL_UNPREPARED && r->prepared && r->reprepares++ == 0)
+		e = *resp->error;
+		snprintf(e.host, sizeof(e.host), "%s", cql__conn_host(c));
+		if (e.server_code == CQL_UNPREPARED && r->prepared && r->reprepares++ == 0)
 		{
 			cql__buf	b;
 
@@ -388,7 +1348,19 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 				return;
 			}
 		}
-		fail_with_server_error(r, c, resp);
+		cql_result_free(resp);
+		if (r->internal)
+		{
+			/* internal callbacks look at the error (peers_v2 missing) */
+			request_finish(r, CQL_ESERVER, &e, NULL);
+			return;
+		}
+		request_failed(r, c, &e);
+		return;
+	}
+	if (r->internal)
+	{
+		request_finish(r, CQL_OK, NULL, resp);
 		return;
 	}
 	if (resp->header.opcode != CQL_OP_RESULT)
@@ -396,8 +1368,7 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 		cql_error_set(&e, CQL_EPROTO, "%s answered a request with opcode 0x%02x",
 					  cql__conn_host(c), resp->header.opcode);
 		cql_result_free(resp);
-		cql__future_complete(r->future, CQL_EPROTO, &e, NULL);
-		request_free(r);
+		request_finish(r, CQL_EPROTO, &e, NULL);
 		return;
 	}
 	if (r->prepare_into_cache && resp->kind == CQL_RESULT_PREPARED)
@@ -408,13 +1379,11 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 		{
 			cql_result_free(resp);
 			cql_error_set(&e, CQL_ENOMEM, "out of memory caching a prepared statement");
-			cql__future_complete(r->future, CQL_ENOMEM, &e, NULL);
-			request_free(r);
+			request_finish(r, CQL_ENOMEM, &e, NULL);
 			return;
 		}
 		r->future->prepared = p;	/* the reference goes to the future */
-		cql__future_complete(r->future, CQL_OK, NULL, NULL);
-		request_free(r);
+		request_finish(r, CQL_OK, NULL, NULL);
 		return;
 	}
 	if (r->prepared && resp->kind == CQL_RESULT_ROWS &&
@@ -429,58 +1398,152 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 						  "%s returned %d columns without metadata, the statement has %d",
 						  cql__conn_host(c), resp->ncolumns, pr->ncolumns);
 			cql_result_free(resp);
-			cql__future_complete(r->future, CQL_EPROTO, &e, NULL);
-			request_free(r);
+			request_finish(r, CQL_EPROTO, &e, NULL);
 			return;
 		}
 		resp->columns = pr->columns;
 		resp->metadata_owner = cql__prepared_ref(r->prepared);
 	}
-	cql__future_complete(r->future, CQL_OK, NULL, resp);
-	request_free(r);
+	request_finish(r, CQL_OK, NULL, resp);
 }
 
-/*
- * Send an encoded request (the buffer is taken over); the future completes
- * with its RESULT.
- */
-static cql_future *
-send_request(cql_session *s, cql__buf *b, cql_prepared *prepared, const char *prepare_cql)
+static session_request *
+request_new(cql_session *s, cql__buf *b)
 {
-	cql_future *f = cql__future_new();
 	session_request *r = calloc(1, sizeof(session_request));
-	cql_error	err;
-	int			rc;
 
-	if (f == NULL || r == NULL || (prepare_cql && (r->cql = strdup(prepare_cql)) == NULL))
+	if (r == NULL)
 	{
-		free(f);
-		if (r)
-			free(r->cql);
-		free(r);
 		cql__buf_free(b);
 		return NULL;
 	}
 	r->session = s;
-	r->future = f;
 	r->frame = *b;
+	cql_error_clear(&r->last_error);
+	return r;
+}
+
+static void
+internal_query(cql_session *s, const char *cql,
+			   void (*cb) (cql_session *, int, cql_response *, const cql_error *, void *),
+			   void *arg)
+{
+	cql_query_params p;
+	cql__buf	b;
+	session_request *r;
+
+	memset(&p, 0, sizeof(p));
+	p.consistency = CQL_CONSISTENCY_ONE;
+	cql__buf_init(&b);
+	cql__encode_query(&b, 0, cql, &p);
+	r = request_new(s, &b);
+	if (r == NULL || s->control < 0)
+	{
+		cql_error	err;
+
+		if (r)
+			request_free(r);
+		cql_error_set(&err, CQL_ECONN, "no control connection");
+		cb(s, CQL_ECONN, NULL, &err, arg);
+		return;
+	}
+	r->internal = true;
+	r->internal_cb = cb;
+	r->internal_arg = arg;
+	if (make_plan(r, NULL, NULL) != CQL_OK)
+	{
+		cql_error	err;
+
+		request_free(r);
+		cql_error_set(&err, CQL_ENOMEM, "out of memory");
+		cb(s, CQL_ENOMEM, NULL, &err, arg);
+		return;
+	}
+	send_next(r);
+}
+
+/*
+ * Route and send an encoded request (the buffer is taken over); the
+ * future completes with its RESULT.
+ */
+static cql_future *
+send_request(cql_session *s, cql__buf *b, cql_prepared *prepared, const char *prepare_cql,
+			 const cql_query_params *params)
+{
+	cql_future *f = cql__future_new();
+	session_request *r;
+	cql_error	err;
+	const char *keyspace = NULL;
+	cql_slice	routing = {NULL, CQL_NULL};
+	cql__buf	rk;
+
+	if (f == NULL)
+	{
+		cql__buf_free(b);
+		return NULL;
+	}
+	r = request_new(s, b);
+	if (r == NULL || (prepare_cql && (r->cql = strdup(prepare_cql)) == NULL))
+	{
+		free(f);
+		if (r)
+			request_free(r);
+		return NULL;
+	}
+	r->future = f;
 	r->prepare_into_cache = prepare_cql != NULL;
+	r->idempotent = params ? params->idempotent : true;
 	if (prepared)
 		r->prepared = cql__prepared_ref(prepared);
 
-	if (!cql_session_ready(s))
+	if (s->control < 0 && s->nhosts == 0)
 	{
-		cql_error_set(&err, CQL_ECONN, "the session has no open connection");
-		cql__future_complete(f, CQL_ECONN, &err, NULL);
-		request_free(r);
+		cql_error_set(&err, CQL_ECONN, "the session has no host");
+		request_finish(r, CQL_ECONN, &err, NULL);
 		return f;
 	}
-	rc = cql__conn_send(s->conn, &r->frame, s->request_timeout_ms, request_response, r, &err);
-	if (rc != CQL_OK)
+
+	/* the routing key: given, or from a prepared statement's key columns */
+	cql__buf_init(&rk);
+	if (params && params->routing_key.len >= 0 && params->routing_key.data)
 	{
-		cql__future_complete(f, rc, &err, NULL);
-		request_free(r);
+		routing = params->routing_key;
+		keyspace = params->keyspace;
 	}
+	else if (prepared && params && params->nvalues > 0 &&
+			 prepared->result->npk > 0 && prepared->result->bind)
+	{
+		const cql_result *pr = prepared->result;
+		cql_slice	parts[16];
+		int			np = pr->npk < 16 ? pr->npk : 0;
+
+		for (int i = 0; i < np; i++)
+		{
+			int			idx = pr->pk_index[i];
+
+			if (idx >= params->nvalues || params->values[idx].len < 0)
+			{
+				np = 0;
+				break;
+			}
+			parts[i] = params->values[idx];
+		}
+		if (np > 0 && cql_routing_key(parts, np, &rk) == CQL_OK && !rk.failed)
+		{
+			routing.data = rk.data;
+			routing.len = (int32_t) rk.len;
+			keyspace = pr->bind[0].keyspace;
+		}
+	}
+	if (make_plan(r, keyspace, routing.len >= 0 ? &routing : NULL) != CQL_OK)
+	{
+		cql__buf_free(&rk);
+		cql_error_set(&err, CQL_ENOMEM, "out of memory");
+		request_finish(r, CQL_ENOMEM, &err, NULL);
+		return f;
+	}
+	cql__buf_free(&rk);
+	send_next(r);
 	return f;
 }
 
@@ -491,7 +1554,7 @@ cql_session_query(cql_session *s, const char *cql, const cql_query_params *param
 
 	cql__buf_init(&b);
 	cql__encode_query(&b, 0, cql, params);
-	return send_request(s, &b, NULL, NULL);
+	return send_request(s, &b, NULL, NULL, params);
 }
 
 cql_future *
@@ -501,7 +1564,7 @@ cql_session_prepare(cql_session *s, const char *cql)
 
 	cql__buf_init(&b);
 	cql__encode_prepare(&b, 0, cql);
-	return send_request(s, &b, NULL, NULL);
+	return send_request(s, &b, NULL, NULL, NULL);
 }
 
 cql_future *
@@ -511,7 +1574,7 @@ cql_session_execute(cql_session *s, cql_slice id, const cql_query_params *params
 
 	cql__buf_init(&b);
 	cql__encode_execute(&b, 0, id, params);
-	return send_request(s, &b, NULL, NULL);
+	return send_request(s, &b, NULL, NULL, params);
 }
 
 cql_future *
@@ -522,7 +1585,7 @@ cql_session_batch(cql_session *s, int type, const cql_batch_statement *stmts, in
 
 	cql__buf_init(&b);
 	cql__encode_batch(&b, 0, type, stmts, n, params);
-	return send_request(s, &b, NULL, NULL);
+	return send_request(s, &b, NULL, NULL, params);
 }
 
 cql_future *
@@ -546,7 +1609,7 @@ cql_session_prepare_cached(cql_session *s, const char *cql)
 	}
 	cql__buf_init(&b);
 	cql__encode_prepare(&b, 0, cql);
-	return send_request(s, &b, NULL, cql);
+	return send_request(s, &b, NULL, cql, NULL);
 }
 
 cql_future *
@@ -560,7 +1623,7 @@ cql_session_execute_prepared(cql_session *s, cql_prepared *p,
 	q.skip_metadata = p->result->columns != NULL;
 	cql__buf_init(&b);
 	cql__encode_execute(&b, 0, p->result->prepared_id, &q);
-	return send_request(s, &b, p, NULL);
+	return send_request(s, &b, p, NULL, &q);
 }
 
 void

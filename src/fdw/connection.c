@@ -226,6 +226,7 @@ open_session(ForeignServer *server, const CqlServerOptions *opts)
 	cfg.username = opts->username;
 	cfg.password = opts->password;
 	cfg.host_names = host_names;
+	cfg.local_dc = opts->local_dc;
 	cfg.connect_timeout_ms = opts->connect_timeout;
 	cfg.request_timeout_ms = opts->request_timeout;
 	cfg.heartbeat_interval_ms = opts->heartbeat_interval;
@@ -317,8 +318,9 @@ cql_fdw_sessions(PG_FUNCTION_ARGS)
 	hash_seq_init(&scan, SessionHash);
 	while ((entry = (CqlSessionEntry *) hash_seq_search(&scan)))
 	{
-		Datum		values[8];
-		bool		nulls[8] = {0};
+		Datum		values[11];
+		bool		nulls[11] = {0};
+		int			up;
 		ForeignServer *server;
 		const char *host;
 
@@ -344,6 +346,12 @@ cql_fdw_sessions(PG_FUNCTION_ARGS)
 		values[5] = BoolGetDatum(cql_session_tls(entry->session));
 		values[6] = Int32GetDatum(cql_session_in_flight(entry->session));
 		values[7] = BoolGetDatum(!entry->invalidated);
+		values[8] = Int32GetDatum(cql_session_host_count(entry->session, &up));
+		values[9] = Int32GetDatum(up);
+		if (cql_session_local_dc(entry->session)[0])
+			values[10] = CStringGetTextDatum(cql_session_local_dc(entry->session));
+		else
+			nulls[10] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -43,6 +43,7 @@ typedef struct CqlServerOptions
 {
 	char	   *hosts;
 	int			port;
+	char	   *local_dc;		/* NULL: the data centre of the first node */
 	int			connect_timeout;
 	int			request_timeout;
 	int			fetch_size;

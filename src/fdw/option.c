@@ -53,6 +53,7 @@ typedef struct CqlOption
 static const CqlOption valid_options[] = {
 	{"hosts", ForeignServerRelationId, OPT_HOSTS},
 	{"port", ForeignServerRelationId, OPT_PORT},
+	{"local_dc", ForeignServerRelationId, OPT_IDENTIFIER},
 	{"connect_timeout", ForeignServerRelationId, OPT_MILLISECONDS},
 	{"request_timeout", ForeignServerRelationId, OPT_MILLISECONDS},
 	{"fetch_size", ForeignServerRelationId, OPT_FETCH_SIZE},
@@ -276,6 +277,8 @@ cqlfdw_server_options(ForeignServer *server, UserMapping *user,
 			opts->hosts = defGetString(def);
 		else if (strcmp(def->defname, "port") == 0)
 			opts->port = parse_int_option(def, 1, 65535);
+		else if (strcmp(def->defname, "local_dc") == 0)
+			opts->local_dc = defGetString(def);
 		else if (strcmp(def->defname, "connect_timeout") == 0)
 			opts->connect_timeout = parse_int_option(def, 1, INT_MAX);
 		else if (strcmp(def->defname, "request_timeout") == 0)

@@ -327,6 +327,7 @@ request_page(CqlScanState *st)
 	}
 
 	memset(&params, 0, sizeof(params));
+	params.idempotent = true;	/* a read: any replica may serve it again */
 	params.consistency = st->consistency;
 	params.page_size = st->fetch_size;
 	if (st->page)

@@ -412,6 +412,16 @@ handle_frame(fake_client *cl, const uint8_t *h, const uint8_t *body, size_t n)
 		case 0x07:
 			handle_query(cl, stream, body, n);
 			break;
+		case 0x0B:				/* REGISTER: a session's control connection */
+			{
+				fx			b;
+
+				srv->registers++;
+				fx_init(&b);
+				send_frame(cl, 0x84, stream, 0x02, &b);
+				fx_free(&b);
+				break;
+			}
 		default:
 			srv->bad_requests++;
 			send_error(cl, stream, 0x000A, "unexpected opcode");

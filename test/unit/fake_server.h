@@ -52,6 +52,7 @@ typedef struct fake_server
 	/* what it saw */
 	int			connections;
 	int			options;
+	int			registers;		/* REGISTER requests (session control connections) */
 	int			startups;
 	int			auth_responses;
 	int			queries;
