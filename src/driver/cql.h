@@ -632,6 +632,12 @@ extern int	cql_session_in_flight(cql_session *s);
 extern int	cql_session_host_count(cql_session *s, int *up);
 extern const char *cql_session_local_dc(cql_session *s);
 
+/*
+ * A counter bumped by every schema change event the control connection
+ * receives: metadata cached with an older value may be stale.
+ */
+extern uint64_t cql_session_schema_epoch(cql_session *s);
+
 /* Whether the live connection compresses frames, and uses TLS. */
 extern bool cql_session_compressed(cql_session *s);
 extern bool cql_session_tls(cql_session *s);

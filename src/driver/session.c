@@ -101,6 +101,7 @@ struct cql_session
 	char		attempts[sizeof(((cql_error *) 0)->message)];
 	uint64_t	rr;				/* round-robin counter */
 	cql__pcache prepared;
+	uint64_t	schema_epoch;	/* bumped by every schema change event */
 	bool		freeing;
 };
 
@@ -410,6 +411,12 @@ cql_session_local_dc(cql_session *s)
 	return s->local_dc;
 }
 
+uint64_t
+cql_session_schema_epoch(cql_session *s)
+{
+	return s->schema_epoch;
+}
+
 /* ---------- connections ---------- */
 
 static void
@@ -449,6 +456,7 @@ host_event(cql_conn *c, void *arg, cql_response *resp)
 	}
 	if (strcmp(resp->event_type, "SCHEMA_CHANGE") == 0)
 	{
+		s->schema_epoch++;
 		if (resp->target && strcmp(resp->target, "KEYSPACE") == 0)
 			refresh_topology(s);	/* replication may have changed */
 		else if (resp->sc_keyspace)

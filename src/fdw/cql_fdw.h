@@ -19,6 +19,7 @@
 #include "foreign/foreign.h"
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
+#include "utils/relcache.h"
 
 #include "cql.h"
 
@@ -67,6 +68,58 @@ typedef struct CqlTableOptions
 	int			fetch_size;
 	int			read_consistency;
 } CqlTableOptions;
+
+/* Cassandra's view of a table (schema.c) */
+enum CqlColumnKind
+{
+	CQL_COLUMN_PARTITION_KEY,
+	CQL_COLUMN_CLUSTERING,
+	CQL_COLUMN_REGULAR,
+	CQL_COLUMN_STATIC
+};
+
+typedef struct CqlColumnMeta
+{
+	char	   *name;
+	int			kind;			/* enum CqlColumnKind */
+	int			position;		/* in the partition key / clustering key */
+	bool		descending;		/* clustering order */
+	char	   *type;			/* CQL type as text */
+} CqlColumnMeta;
+
+typedef struct CqlTableMeta
+{
+	char	   *keyspace;
+	char	   *table;
+	int			ncolumns;
+	CqlColumnMeta *columns;
+	int			npk;
+	int		   *pk;				/* column indexes, in partition key order */
+	int			nck;
+	int		   *ck;				/* column indexes, in clustering order */
+} CqlTableMeta;
+
+/* in schema.c */
+extern const CqlTableMeta *cqlfdw_table_meta(UserMapping *user, cql_session *s,
+											 const char *keyspace, const char *table,
+											 const char *server);
+extern int	cqlfdw_meta_column(const CqlTableMeta *meta, const char *name);
+
+/* which columns of a foreign table are Cassandra key columns (pushdown.c) */
+typedef struct CqlKeyMap
+{
+	int			natts;
+	int		   *meta_index;		/* per attribute: column in the metadata, or -1 */
+	bool	   *key;			/* per attribute: a partition or clustering column */
+	Oid		   *pushable;		/* per attribute: the type equality is pushed for */
+	AttrNumber *attnum_of;		/* per metadata column: attribute, or 0 */
+} CqlKeyMap;
+
+/* in pushdown.c */
+extern CqlKeyMap *cqlfdw_key_map(Relation rel, const CqlTableMeta *meta);
+extern int	cqlfdw_key_equality(RelOptInfo *baserel, const CqlKeyMap *map,
+								RestrictInfo *rinfo, bool outer_ok, Expr **value);
+extern bool cqlfdw_encode_key(cql_buf *b, Datum value, Oid pgtype, const cql_type *t);
 
 /* in option.c */
 extern void cqlfdw_server_options(ForeignServer *server, UserMapping *user,
