@@ -20,7 +20,7 @@ DRIVER_OBJS = $(patsubst %.c,%.o,$(wildcard src/driver/*.c))
 FDW_OBJS = $(patsubst %.c,%.o,$(wildcard src/fdw/*.c))
 OBJS = $(DRIVER_OBJS) $(FDW_OBJS)
 
-REGRESS = options scan pushdown errors cancel secure token
+REGRESS = options scan types pushdown errors cancel secure token
 REGRESS_OPTS = --load-extension=cql_fdw
 
 PG_CPPFLAGS = -Isrc/driver
@@ -33,7 +33,7 @@ EXTRA_CLEAN = test/unit/build
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
-.PHONY: env env-stop env-status demo test unit
+.PHONY: env env-stop env-status demo test unit bench
 
 # no LLVM bitcode: JIT inlining of a network client buys nothing, and it
 # would need clang on every machine that builds the extension
@@ -71,3 +71,7 @@ test:
 
 unit:
 	$(MAKE) -C test/unit run
+
+# figures, not tests: the decode micro-benchmark
+bench:
+	$(MAKE) -C test/bench run

@@ -26,8 +26,11 @@
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/inet.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -87,6 +90,7 @@ natural_type(const cql_type *t)
 		case CQL_TYPE_BOOLEAN:
 			return BOOLOID;
 		case CQL_TYPE_BLOB:
+		case CQL_TYPE_CUSTOM:	/* a type we do not know: its bytes */
 			return BYTEAOID;
 		case CQL_TYPE_UUID:
 		case CQL_TYPE_TIMEUUID:
@@ -101,6 +105,24 @@ natural_type(const cql_type *t)
 			return TIMESTAMPTZOID;
 		case CQL_TYPE_DURATION:
 			return INTERVALOID;
+		case CQL_TYPE_LIST:
+		case CQL_TYPE_SET:
+			{
+				/* of a scalar: an array of its natural type */
+				Oid			elem = natural_type(t->sub[0]);
+
+				if (OidIsValid(elem) && !type_is_array(elem) && elem != JSONBOID)
+					return get_array_type(elem);
+				return JSONBOID;
+			}
+		case CQL_TYPE_VECTOR:
+			if (t->sub[0]->id == CQL_TYPE_FLOAT)
+				return FLOAT4ARRAYOID;
+			return JSONBOID;
+		case CQL_TYPE_MAP:
+		case CQL_TYPE_TUPLE:
+		case CQL_TYPE_UDT:
+			return JSONBOID;
 		default:
 			return InvalidOid;
 	}
@@ -224,24 +246,245 @@ out_of_range(const char *what, const char *value)
 
 pg_attribute_noreturn()
 static void
-malformed(const CqlConvColumn *col, cql_slice v)
+malformed(const cql_type *t, cql_slice v)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 			 errmsg("malformed Cassandra %s value of %d bytes",
-					cql_type_name(col->type->id), (int) v.len)));
+					cql_type_name(t->id), (int) v.len)));
+}
+
+static void append_json(StringInfo buf, const cql_type *t, cql_slice v);
+static bool decode_value(const cql_type *t, cql_slice v, Datum *out);
+
+/* A list, set or vector as an array of its elements' natural type. */
+static Datum
+decode_array(const cql_type *t, cql_slice v)
+{
+	Oid			elemtype = natural_type(t->sub[0]);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	cql_iter	it;
+	cql_slice	e;
+	int			n = 0;
+	int			cap;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			dims[1];
+	int			lbs[1] = {1};
+	int			rc;
+
+	rc = cql_iter_begin(v, t, &it);
+	if (rc != CQL_OK && rc != CQL_EMPTY)
+		malformed(t, v);
+	cap = Max(cql_iter_size(&it), 1);
+	elems = palloc(sizeof(Datum) * cap);
+	nulls = palloc(sizeof(bool) * cap);
+	while ((rc = cql_iter_next(&it, &e)) == 1)
+	{
+		if (n >= cap)
+			malformed(t, v);
+		nulls[n] = !decode_value(t->sub[0], e, &elems[n]);
+		n++;
+	}
+	if (rc < 0)
+		malformed(t, v);
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	dims[0] = n;
+	if (n == 0)
+		return PointerGetDatum(construct_empty_array(elemtype));
+	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, elemtype,
+											  typlen, typbyval, typalign));
+}
+
+/* A JSON member name: a map key's text form */
+static void
+append_json_key(StringInfo buf, const cql_type *t, cql_slice v)
+{
+	StringInfoData tmp;
+
+	if (t->id == CQL_TYPE_ASCII || t->id == CQL_TYPE_VARCHAR)
+	{
+		append_json(buf, t, v);
+		return;
+	}
+	initStringInfo(&tmp);
+	append_json(&tmp, t, v);
+	if (tmp.len > 0 && tmp.data[0] == '"')
+		appendBinaryStringInfo(buf, tmp.data, tmp.len);
+	else
+		escape_json(buf, tmp.data);
+	pfree(tmp.data);
+}
+
+/*
+ * A value as JSON, in the shape to_jsonb() gives the value mapped to
+ * PostgreSQL: numbers as numbers (NaN and infinities as strings), text,
+ * uuid, dates and times as strings, a blob as its \x hex text, a map as an
+ * object keyed by the key's text, a tuple as an array, a UDT as an object.
+ */
+static void
+append_json(StringInfo buf, const cql_type *t, cql_slice v)
+{
+	cql_iter	it;
+	cql_slice	e;
+	int			rc;
+	Datum		d;
+
+	if (v.len < 0)
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	switch (t->id)
+	{
+		case CQL_TYPE_LIST:
+		case CQL_TYPE_SET:
+		case CQL_TYPE_TUPLE:
+		case CQL_TYPE_VECTOR:
+			rc = cql_iter_begin(v, t, &it);
+			if (rc != CQL_OK && rc != CQL_EMPTY)
+				malformed(t, v);
+			appendStringInfoChar(buf, '[');
+			for (int i = 0; (rc = cql_iter_next(&it, &e)) == 1; i++)
+			{
+				if (i > 0)
+					appendStringInfoString(buf, ", ");
+				append_json(buf, cql_iter_elem_type(&it), e);
+			}
+			if (rc < 0)
+				malformed(t, v);
+			appendStringInfoChar(buf, ']');
+			return;
+		case CQL_TYPE_MAP:
+			rc = cql_iter_begin(v, t, &it);
+			if (rc != CQL_OK && rc != CQL_EMPTY)
+				malformed(t, v);
+			appendStringInfoChar(buf, '{');
+			for (int i = 0; (rc = cql_iter_next(&it, &e)) == 1; i++)
+			{
+				if (i > 0)
+					appendStringInfoString(buf, ", ");
+				if (e.len < 0)
+					malformed(t, v);	/* a map key is never null */
+				append_json_key(buf, t->sub[0], e);
+				appendStringInfoString(buf, ": ");
+				if (cql_iter_next(&it, &e) != 1)
+					malformed(t, v);
+				append_json(buf, t->sub[1], e);
+			}
+			if (rc < 0)
+				malformed(t, v);
+			appendStringInfoChar(buf, '}');
+			return;
+		case CQL_TYPE_UDT:
+			rc = cql_iter_begin(v, t, &it);
+			if (rc != CQL_OK && rc != CQL_EMPTY)
+				malformed(t, v);
+			appendStringInfoChar(buf, '{');
+			for (int i = 0; (rc = cql_iter_next(&it, &e)) == 1; i++)
+			{
+				if (i > 0)
+					appendStringInfoString(buf, ", ");
+				escape_json(buf, t->field_names[i]);
+				appendStringInfoString(buf, ": ");
+				append_json(buf, t->sub[i], e);
+			}
+			if (rc < 0)
+				malformed(t, v);
+			appendStringInfoChar(buf, '}');
+			return;
+		default:
+			break;
+	}
+
+	/* a scalar: through its natural type */
+	if (t->id == CQL_TYPE_CUSTOM)
+	{
+		/* a custom type: its bytes, as a blob would show */
+		StringInfoData hex;
+
+		initStringInfo(&hex);
+		appendStringInfoString(&hex, "\\x");
+		for (int i = 0; i < v.len; i++)
+			appendStringInfo(&hex, "%02x", v.data[i]);
+		escape_json(buf, hex.data);
+		pfree(hex.data);
+		return;
+	}
+	if (!decode_value(t, v, &d))
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	switch (t->id)
+	{
+		case CQL_TYPE_BOOLEAN:
+			appendStringInfoString(buf, DatumGetBool(d) ? "true" : "false");
+			return;
+		case CQL_TYPE_TINYINT:
+		case CQL_TYPE_SMALLINT:
+		case CQL_TYPE_INT:
+		case CQL_TYPE_BIGINT:
+		case CQL_TYPE_COUNTER:
+		case CQL_TYPE_VARINT:
+		case CQL_TYPE_DECIMAL:
+		case CQL_TYPE_FLOAT:
+		case CQL_TYPE_DOUBLE:
+			{
+				Oid			outfunc;
+				bool		isvarlena;
+				char	   *s;
+
+				getTypeOutputInfo(natural_type(t), &outfunc, &isvarlena);
+				s = OidOutputFunctionCall(outfunc, d);
+				/* NaN and the infinities are not JSON numbers */
+				if (strcmp(s, "NaN") == 0 || strstr(s, "Infinity"))
+					escape_json(buf, s);
+				else
+					appendStringInfoString(buf, s);
+				return;
+			}
+		case CQL_TYPE_DATE:
+		case CQL_TYPE_TIME:
+		case CQL_TYPE_TIMESTAMP:
+			{
+				/* ISO 8601 whatever DateStyle says, as to_jsonb writes them */
+				char		tbuf[MAXDATELEN + 1];
+
+				JsonEncodeDateTime(tbuf, d, natural_type(t), NULL);
+				escape_json(buf, tbuf);
+				return;
+			}
+		default:
+			{
+				Oid			outfunc;
+				bool		isvarlena;
+
+				getTypeOutputInfo(natural_type(t), &outfunc, &isvarlena);
+				escape_json(buf, OidOutputFunctionCall(outfunc, d));
+				return;
+			}
+	}
 }
 
 /* A cell as a Datum of its natural type; false for null. */
 static bool
 decode_cell(const CqlConvColumn *col, cql_slice v, Datum *out)
 {
+	return decode_value(col->type, v, out);
+}
+
+static bool
+decode_value(const cql_type *t, cql_slice v, Datum *out)
+{
 	int			rc = CQL_OK;
 
 	if (v.len < 0)
 		return false;
 
-	switch (col->type->id)
+	switch (t->id)
 	{
 		case CQL_TYPE_ASCII:
 		case CQL_TYPE_VARCHAR:
@@ -314,6 +557,7 @@ decode_cell(const CqlConvColumn *col, cql_slice v, Datum *out)
 				break;
 			}
 		case CQL_TYPE_BLOB:
+		case CQL_TYPE_CUSTOM:
 			{
 				bytea	   *b = palloc(VARHDRSZ + v.len);
 
@@ -412,7 +656,7 @@ decode_cell(const CqlConvColumn *col, cql_slice v, Datum *out)
 				}
 				buf = palloc(size);
 				if (cql_varint_to_text(v, buf, size) != CQL_OK)
-					malformed(col, v);
+					malformed(t, v);
 				*out = DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
 										   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 				break;
@@ -429,7 +673,7 @@ decode_cell(const CqlConvColumn *col, cql_slice v, Datum *out)
 					size_t		n;
 
 					if (cql_varint_to_text(unscaled, buf, size) != CQL_OK)
-						malformed(col, v);
+						malformed(t, v);
 					n = strlen(buf);
 					/* value = unscaled * 10^-scale; numeric_in takes the exponent */
 					snprintf(buf + n, size - n, "e%lld", -(long long) scale);
@@ -460,13 +704,33 @@ decode_cell(const CqlConvColumn *col, cql_slice v, Datum *out)
 				}
 				break;
 			}
+		case CQL_TYPE_LIST:
+		case CQL_TYPE_SET:
+		case CQL_TYPE_VECTOR:
+			if (natural_type(t) != JSONBOID)
+			{
+				*out = decode_array(t, v);
+				return true;
+			}
+			/* FALLTHROUGH */
+		case CQL_TYPE_MAP:
+		case CQL_TYPE_TUPLE:
+		case CQL_TYPE_UDT:
+			{
+				StringInfoData buf;
+
+				initStringInfo(&buf);
+				append_json(&buf, t, v);
+				*out = DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+				return true;
+			}
 		default:
-			elog(ERROR, "unexpected CQL type %d", col->type->id);
+			elog(ERROR, "unexpected CQL type %d", t->id);
 	}
 	if (rc == CQL_EMPTY)
 		return false;
 	if (rc != CQL_OK)
-		malformed(col, v);
+		malformed(t, v);
 	return true;
 }
 

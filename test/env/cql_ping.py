@@ -3,7 +3,8 @@
 
     cql_ping.py [-q] [--timeout SECONDS] [--options]
                 [--tls --ca FILE [--server-name NAME] [--cert FILE --key FILE]]
-                [--user USER --password PASSWORD] [--query CQL ...] [HOST [PORT]]
+                [--user USER --password PASSWORD] [--query CQL ...]
+                [--consistency LEVEL] [--min-rows N] [HOST [PORT]]
 
 Default: send STARTUP {"CQL_VERSION": "3.0.0"} and exit 0 iff the server
 answers READY (opcode 0x02).  With --options: send OPTIONS and print the
@@ -19,12 +20,17 @@ HOST; an IP address is matched against the IP subjectAltNames).  --cert/--key
 present a client certificate.
 
 --query CQL (repeatable): after STARTUP (and login), send each CQL text as a
-QUERY at consistency ONE; every one must answer RESULT.
+QUERY at consistency ONE (or --consistency LEVEL: ONE, QUORUM, ALL,
+LOCAL_QUORUM, ... or a number such as 0x0005); every one must answer RESULT.
+A Rows result is printed with its row count ("RESULT Rows (2 rows)").
+--min-rows N: every Rows result must hold at least N rows (exit 5 otherwise),
+e.g. --query "SELECT peer FROM system.peers" --min-rows 2.
 
 Exit codes: 0 success, 1 connection failure / timeout / unexpected answer,
 2 the server wants authentication (AUTHENTICATE) and no --user was given,
 3 the server sent ERROR (printed as "ERROR 0x<code>: <message>"; a bad login
-is ERROR 0x0100), 4 TLS handshake or certificate/host-name verification failed.
+is ERROR 0x0100), 4 TLS handshake or certificate/host-name verification failed,
+5 a Rows result had fewer than --min-rows rows.
 """
 import argparse
 import socket
@@ -40,7 +46,11 @@ OP_NAMES = {0x00: "ERROR", 0x01: "STARTUP", 0x02: "READY", 0x03: "AUTHENTICATE",
             0x05: "OPTIONS", 0x06: "SUPPORTED", 0x07: "QUERY", 0x08: "RESULT",
             0x0E: "AUTH_CHALLENGE", 0x0F: "AUTH_RESPONSE", 0x10: "AUTH_SUCCESS"}
 RESULT_KINDS = {1: "Void", 2: "Rows", 3: "Set_keyspace", 4: "Prepared", 5: "Schema_change"}
-CONSISTENCY_ONE = 0x0001
+CONSISTENCIES = {"ANY": 0x0000, "ONE": 0x0001, "TWO": 0x0002, "THREE": 0x0003,
+                 "QUORUM": 0x0004, "ALL": 0x0005, "LOCAL_QUORUM": 0x0006,
+                 "EACH_QUORUM": 0x0007, "SERIAL": 0x0008, "LOCAL_SERIAL": 0x0009,
+                 "LOCAL_ONE": 0x000A}
+RESULT_ROWS = 2
 
 
 class ProbeError(Exception):
@@ -101,12 +111,82 @@ def parse_multimap(body):
     return out
 
 
+def skip_type_option(body, pos):
+    """Skips one [option] of a column type (protocol v4 section 4.2.5.2)."""
+    (tid,) = struct.unpack_from(">H", body, pos)
+    pos += 2
+    if tid == 0x0000:  # custom: class name
+        _, pos = read_string(body, pos)
+    elif tid in (0x0020, 0x0022):  # list, set
+        pos = skip_type_option(body, pos)
+    elif tid == 0x0021:  # map
+        pos = skip_type_option(body, skip_type_option(body, pos))
+    elif tid == 0x0030:  # UDT: keyspace, name, n * (field name, type)
+        _, pos = read_string(body, pos)
+        _, pos = read_string(body, pos)
+        (n,) = struct.unpack_from(">H", body, pos)
+        pos += 2
+        for _ in range(n):
+            _, pos = read_string(body, pos)
+            pos = skip_type_option(body, pos)
+    elif tid == 0x0031:  # tuple
+        (n,) = struct.unpack_from(">H", body, pos)
+        pos += 2
+        for _ in range(n):
+            pos = skip_type_option(body, pos)
+    return pos
+
+
+def rows_count(payload):
+    """Row count of a RESULT Rows body (kind already at offset 0)."""
+    flags, ncols = struct.unpack_from(">ii", payload, 4)
+    pos = 12
+    if flags & 0x0002:  # Has_more_pages: paging state [bytes]
+        (n,) = struct.unpack_from(">i", payload, pos)
+        pos += 4 + max(n, 0)
+    if not flags & 0x0004:  # column specs unless No_metadata
+        if flags & 0x0001:  # Global_tables_spec
+            _, pos = read_string(payload, pos)
+            _, pos = read_string(payload, pos)
+        for _ in range(ncols):
+            if not flags & 0x0001:
+                _, pos = read_string(payload, pos)
+                _, pos = read_string(payload, pos)
+            _, pos = read_string(payload, pos)
+            pos = skip_type_option(payload, pos)
+    (count,) = struct.unpack_from(">i", payload, pos)
+    return count
+
+
+def consistency(text):
+    t = text.strip().upper()
+    if t in CONSISTENCIES:
+        return CONSISTENCIES[t]
+    try:
+        return int(t, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError("unknown consistency %r (%s)"
+                                         % (text, ", ".join(CONSISTENCIES)))
+
+
 def error_text(payload):
+    """"ERROR 0x<code>: <message>", plus the details of Unavailable and of read
+    and write timeouts: " (consistency ALL, required 3, alive 2)"."""
     try:
         (code,) = struct.unpack_from(">i", payload, 0)
-        msg, _ = read_string(payload, 4)
+        msg, pos = read_string(payload, 4)
     except struct.error:
-        code, msg = -1, repr(payload)
+        return "ERROR 0x%04x: %s" % (-1, repr(payload))
+    names = {v: k for k, v in CONSISTENCIES.items()}
+    try:
+        if code == 0x1000:  # Unavailable: <cl><required><alive>
+            cl, required, alive = struct.unpack_from(">Hii", payload, pos)
+            msg += " (consistency %s, required %d, alive %d)" % (names.get(cl, cl), required, alive)
+        elif code in (0x1100, 0x1200):  # Write_timeout / Read_timeout: <cl><received><blockfor>
+            cl, received, blockfor = struct.unpack_from(">Hii", payload, pos)
+            msg += " (consistency %s, received %d, blockfor %d)" % (names.get(cl, cl), received, blockfor)
+    except struct.error:
+        pass
     return "ERROR 0x%04x: %s" % (code, msg)
 
 
@@ -185,7 +265,7 @@ def probe(a, say):
             raise ProbeError(1, "unexpected %s" % OP_NAMES.get(op, "0x%02x" % op))
 
         for q in a.query:
-            body = cql_long_string(q) + struct.pack(">HB", CONSISTENCY_ONE, 0)
+            body = cql_long_string(q) + struct.pack(">HB", a.consistency, 0)
             _version, op, payload = conn.request(OP_QUERY, body)
             if op == OP_ERROR:
                 raise ProbeError(3, "%s  [query: %s]" % (error_text(payload), q))
@@ -193,7 +273,14 @@ def probe(a, say):
                 raise ProbeError(1, "query: expected RESULT, got %s"
                                  % OP_NAMES.get(op, "0x%02x" % op))
             (kind,) = struct.unpack_from(">i", payload, 0)
-            say("cql_ping: %s: RESULT %s  [query: %s]" % (where, RESULT_KINDS.get(kind, kind), q))
+            what = RESULT_KINDS.get(kind, kind)
+            if kind == RESULT_ROWS:
+                n = rows_count(payload)
+                what = "Rows (%d row%s)" % (n, "" if n == 1 else "s")
+                if a.min_rows is not None and n < a.min_rows:
+                    raise ProbeError(5, "RESULT %s, fewer than --min-rows %d  [query: %s]"
+                                     % (what, a.min_rows, q))
+            say("cql_ping: %s: RESULT %s  [query: %s]" % (where, what, q))
         return 0
 
 
@@ -207,6 +294,10 @@ def main():
     ap.add_argument("--password", help="password for --user")
     ap.add_argument("--query", action="append", default=[], metavar="CQL",
                     help="send this QUERY after STARTUP/login (repeatable)")
+    ap.add_argument("--consistency", type=consistency, default=CONSISTENCIES["ONE"],
+                    metavar="LEVEL", help="consistency of every --query (default ONE)")
+    ap.add_argument("--min-rows", type=int, metavar="N",
+                    help="every Rows result must hold at least N rows (else exit 5)")
     ap.add_argument("--tls", action="store_true", help="connect with TLS")
     ap.add_argument("--ca", help="CA certificate (PEM) that must sign the server certificate")
     ap.add_argument("--server-name", help="name to verify (and send as SNI); default HOST")
