@@ -146,6 +146,27 @@ else
 fi
 rm -f "$log"
 
+step "fault suite on a three-node cluster"
+if test/env/env.sh up-cluster; then
+    # shellcheck disable=SC1091
+    . test/.env
+    log=$(mktemp)
+    rm -f regression.diffs
+    make -s installcheck REGRESS=fault >"$log" 2>&1
+    grep -E '^(test| ) +[a-z_]+ +\.\.\. ' "$log"
+    if grep -qE '\.\.\. +ok' "$log"; then
+        pass
+    else
+        tail -n 20 "$log"
+        [[ -s regression.diffs ]] && head -n 150 regression.diffs
+        fail "fault suite"
+    fi
+    rm -f "$log"
+    test/env/env.sh down-cluster >/dev/null 2>&1 || say "down-cluster failed"
+else
+    fail "three-node cluster did not start"
+fi
+
 step "demo"
 log=$(mktemp)
 if test/demo.sh >"$log" 2>&1 && grep -q '(5 rows)' "$log"; then

@@ -503,6 +503,10 @@ extern const cql_column *cql_result_bind(const cql_result *res, int i);
 extern int	cql_result_pk_count(const cql_result *res);
 extern int	cql_result_pk_index(const cql_result *res, int i);
 
+/* The node ("address:port") that answered, and the attempts it took (1: no retry) */
+extern const char *cql_result_coordinator(const cql_result *res);
+extern int	cql_result_attempts(const cql_result *res);
+
 /* Warnings the server attached to the response */
 extern int	cql_result_warning_count(const cql_result *res);
 extern const char *cql_result_warning(const cql_result *res, int i);
@@ -558,6 +562,8 @@ typedef struct cql_query_params
 	const char *keyspace;
 	/* may be sent again after a failure (reads are; counters, LWTs... not) */
 	bool		idempotent;
+	/* send to the control connection's node only (schema agreement checks) */
+	bool		on_control;
 } cql_query_params;
 
 /* One statement of a BATCH: CQL text, or a prepared id (id.len > 0). */

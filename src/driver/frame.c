@@ -1330,6 +1330,18 @@ cql_result_pk_index(const cql_result *res, int i)
 	return res->pk_index[i];
 }
 
+const char *
+cql_result_coordinator(const cql_result *res)
+{
+	return res->coordinator ? res->coordinator : "";
+}
+
+int
+cql_result_attempts(const cql_result *res)
+{
+	return res->attempts;
+}
+
 int
 cql_result_warning_count(const cql_result *res)
 {

@@ -187,6 +187,9 @@ struct cql_result
 	uint8_t    *body;
 	/* with skip_metadata: the statement whose metadata 'columns' points into */
 	struct cql_prepared *metadata_owner;
+	/* set by the session: the node that answered, and the attempts it took */
+	const char *coordinator;
+	int			attempts;
 };
 
 /*

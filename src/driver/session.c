@@ -119,6 +119,7 @@ struct session_request
 	char	   *cql;			/* for prepare_into_cache */
 	int			reprepares;
 	bool		idempotent;
+	bool		on_control;		/* to the control host only */
 	bool		internal;		/* a control request: control host only */
 	void		(*internal_cb) (cql_session *s, int rc, cql_response *resp,
 								const cql_error *err, void *arg);
@@ -1166,7 +1167,7 @@ make_plan(session_request *r, const char *keyspace, const cql_slice *routing_key
 
 	if (plan == NULL)
 		return CQL_ENOMEM;
-	if (r->internal)
+	if (r->internal || (r->on_control && s->control >= 0))
 	{
 		plan[n++] = s->control;
 		r->plan = plan;
@@ -1412,6 +1413,9 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 		resp->columns = pr->columns;
 		resp->metadata_owner = cql__prepared_ref(r->prepared);
 	}
+	resp->coordinator = cql__arena_strndup(&resp->arena, (const uint8_t *) cql__conn_host(c),
+										   strlen(cql__conn_host(c)));
+	resp->attempts = r->retries + 1;
 	request_finish(r, CQL_OK, NULL, resp);
 }
 
@@ -1501,6 +1505,7 @@ send_request(cql_session *s, cql__buf *b, cql_prepared *prepared, const char *pr
 	r->future = f;
 	r->prepare_into_cache = prepare_cql != NULL;
 	r->idempotent = params ? params->idempotent : true;
+	r->on_control = params ? params->on_control : false;
 	if (prepared)
 		r->prepared = cql__prepared_ref(prepared);
 

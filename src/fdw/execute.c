@@ -37,13 +37,15 @@ PG_FUNCTION_INFO_V1(cql_fdw_execute);
 
 /* Run cql and return its result (the caller frees it); errors are raised. */
 static cql_result *
-run(cql_session *s, const char *cql, int consistency, const char *server)
+run(cql_session *s, const char *cql, int consistency, const char *server,
+	bool on_control)
 {
 	cql_query_params params;
 	cql_future *f;
 
 	memset(&params, 0, sizeof(params));
 	params.consistency = consistency;
+	params.on_control = on_control;
 	f = cql_session_query(s, cql, &params);
 	if (f == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
@@ -95,12 +97,13 @@ wait_for_schema_agreement(cql_session *s, const char *server)
 		int			n = 0;
 		cql_result *res;
 
+		/* both views from one node, the control connection's, as drivers do */
 		res = run(s, "SELECT schema_version FROM system.local WHERE key = 'local'",
-				  CQL_CONSISTENCY_ONE, server);
+				  CQL_CONSISTENCY_ONE, server, true);
 		n = collect_versions(res, versions, n, 64);
 		cql_result_free(res);
 		res = run(s, "SELECT schema_version FROM system.peers",
-				  CQL_CONSISTENCY_ONE, server);
+				  CQL_CONSISTENCY_ONE, server, true);
 		n = collect_versions(res, versions, n, 64);
 		cql_result_free(res);
 		if (n <= 1)
@@ -163,7 +166,8 @@ cql_fdw_execute(PG_FUNCTION_ARGS)
 	cqlfdw_server_options(server, user, &opts);
 	s = cqlfdw_get_session(user, &opts);
 
-	res = run(s, cql, consistency, server_name);
+	/* DDL goes to the control node, whose view of the schema we then watch */
+	res = run(s, cql, consistency, server_name, true);
 	switch (cql_result_kind(res))
 	{
 		case CQL_RESULT_ROWS:

@@ -121,6 +121,8 @@ typedef struct CqlScanState
 	/* for EXPLAIN ANALYZE */
 	int64		pages;
 	int64		rows;
+	int64		retries;
+	List	   *hosts;			/* distinct coordinators, as strings */
 } CqlScanState;
 
 static void cqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
@@ -699,6 +701,23 @@ cqlIterateForeignScan(ForeignScanState *node)
 		st->pending = NULL;
 		st->page = cqlfdw_finish(f, st->cql, st->server_name);
 		st->pages++;
+		st->retries += cql_result_attempts(st->page) - 1;
+		{
+			const char *host = cql_result_coordinator(st->page);
+			ListCell   *lc;
+			bool		seen = false;
+
+			foreach(lc, st->hosts)
+				if (strcmp(lfirst(lc), host) == 0)
+					seen = true;
+			if (!seen && host[0])
+			{
+				MemoryContext old = MemoryContextSwitchTo(st->scan_cxt);
+
+				st->hosts = lappend(st->hosts, pstrdup(host));
+				MemoryContextSwitchTo(old);
+			}
+		}
 		if (cql_result_kind(st->page) != CQL_RESULT_ROWS)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_REPLY_HANDLE),
@@ -760,7 +779,21 @@ cqlExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (es->verbose)
 		ExplainPropertyText("CQL", st->cql, es);
 	if (es->analyze)
+	{
 		ExplainPropertyInteger("CQL Pages", NULL, st->pages, es);
+		if (st->retries > 0 || es->format != EXPLAIN_FORMAT_TEXT)
+			ExplainPropertyInteger("CQL Retries", NULL, st->retries, es);
+		if (es->verbose && st->hosts != NIL)
+		{
+			StringInfoData buf;
+			ListCell   *lc;
+
+			initStringInfo(&buf);
+			foreach(lc, st->hosts)
+				appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", (char *) lfirst(lc));
+			ExplainPropertyText("CQL Hosts", buf.data, es);
+		}
+	}
 }
 
 /* Abandon the pending request and free the page: never waits. */
