@@ -73,6 +73,7 @@ struct cql_conn
 	int			open_handles;	/* closed when this reaches 0 */
 	bool		closing;
 	bool		ready_reported;	/* on_ready was called with success */
+	bool		fd_acquired;	/* counted by the reactor's fd hooks */
 	char		host[72];
 	char	   *username;
 	char	   *password;
@@ -167,6 +168,13 @@ void
 cql_reactor_run(cql_reactor *r)
 {
 	uv_run(&r->loop, UV_RUN_NOWAIT);
+}
+
+void
+cql_reactor_set_fd_hooks(cql_reactor *r, bool (*acquire) (void), void (*release) (void))
+{
+	r->acquire_fd = acquire;
+	r->release_fd = release;
 }
 
 /* ---------- futures ---------- */
@@ -279,6 +287,8 @@ handle_closed(uv_handle_t *h)
 
 	if (--c->open_handles == 0)
 	{
+		if (c->fd_acquired && c->reactor->release_fd)
+			c->reactor->release_fd();
 		if (c->arg_free)
 			c->arg_free(c->arg);
 		cql__tls_free(c->tls);
@@ -1223,12 +1233,22 @@ cql__conn_open(cql_reactor *r, const cql__conn_config *cfg, cql_error *err)
 		cql_error_set(err, CQL_EINVAL, "\"%s\" is not a numeric IP address", cfg->address);
 		return NULL;
 	}
+	if (r->acquire_fd && !r->acquire_fd())
+	{
+		cql_error_set(err, CQL_ECONN,
+					  "no file descriptor available for a connection to %s:%d",
+					  cfg->address, cfg->port);
+		return NULL;
+	}
 	c = calloc(1, sizeof(cql_conn));
 	if (c == NULL)
 	{
+		if (r->release_fd)
+			r->release_fd();
 		cql_error_set(err, CQL_ENOMEM, "out of memory opening a connection");
 		return NULL;
 	}
+	c->fd_acquired = r->acquire_fd != NULL;
 	c->reactor = r;
 	snprintf(c->host, sizeof(c->host), v6 ? "[%s]:%d" : "%s:%d", cfg->address, cfg->port);
 	c->username = cfg->username ? strdup(cfg->username) : NULL;

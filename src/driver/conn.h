@@ -22,6 +22,8 @@
 struct cql_reactor
 {
 	uv_loop_t	loop;
+	bool		(*acquire_fd) (void);
+	void		(*release_fd) (void);
 };
 
 enum cql__future_state

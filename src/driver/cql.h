@@ -422,6 +422,15 @@ extern int	cql_reactor_timeout(cql_reactor *r);
 /* Run due callbacks and pending I/O once, never blocking. */
 extern void cql_reactor_run(cql_reactor *r);
 
+/*
+ * Hooks called before a connection opens a socket and after it closed it,
+ * so the host process can count sockets against its descriptor budget.
+ * acquire returns false to refuse (the connection then fails with
+ * CQL_ECONN, "no file descriptor available").
+ */
+extern void cql_reactor_set_fd_hooks(cql_reactor *r, bool (*acquire) (void),
+									 void (*release) (void));
+
 /* ---------- futures ---------- */
 
 /*

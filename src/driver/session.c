@@ -25,10 +25,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "conn.h"
-#include "policy.h"
-#include "prepared.h"
-#include "tokenmap.h"
+#include "session.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -39,108 +36,11 @@
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
 
-typedef struct session_request session_request;
-
-typedef struct cql__host
-{
-	int			index;
-	char		address[64];	/* numeric */
-	char	   *name;			/* to verify with TLS */
-	int			port;
-	char		dc[64];
-	char		rack[64];
-	int64_t    *tokens;
-	int			ntokens;
-	bool		in_topology;	/* seen in the last refresh */
-	bool		removed;		/* left the cluster (or never was in it) */
-	bool		down;			/* its last connection attempt failed */
-	uint64_t	retry_at;		/* while down: not before this (uv_now ms) */
-	int			backoff_ms;
-	cql_conn   *conn;			/* connecting or ready */
-	bool		ready;
-	session_request *waiting;	/* requests waiting for conn to be ready */
-	session_request *waiting_tail;
-} cql__host;
-
-typedef struct keyspace_replication
-{
-	char	   *name;
-	cql__replication *replication;
-} keyspace_replication;
-
-struct cql_session
-{
-	cql_reactor *reactor;
-	int			port;
-	char	   *username;
-	char	   *password;
-	int			connect_timeout_ms;
-	int			request_timeout_ms;
-	int			heartbeat_interval_ms;
-	bool		compression;
-	cql__tls_ctx *tls;			/* NULL: plain TCP */
-	char		local_dc[64];	/* "" until known */
-	bool		local_dc_given;
-
-	cql__host **hosts;
-	int			nhosts;
-	int			hosts_cap;
-
-	int			control;		/* index of the control host, or -1 */
-	bool		controlling;	/* a control connection is being set up */
-	int			control_attempt;	/* next contact host to try */
-	bool		topology_loaded;
-	bool		refreshing;
-	bool		refresh_again;
-	cql__tokenmap *tokenmap;
-	int		   *tm_hosts;		/* token map host index -> hosts index */
-	keyspace_replication *keyspaces;
-	int			nkeyspaces;
-
-	cql_future *waiters;		/* connect futures */
-	char		attempts[sizeof(((cql_error *) 0)->message)];
-	uint64_t	rr;				/* round-robin counter */
-	cql__pcache prepared;
-	uint64_t	schema_epoch;	/* bumped by every schema change event */
-	bool		freeing;
-};
-
-/*
- * A request on its way: the encoded frame (re-sent as it is to another node
- * or after re-preparing), its plan, and what the retry decider needs.
- */
-struct session_request
-{
-	cql_session *session;
-	cql_future *future;
-	cql__buf	frame;
-	cql_prepared *prepared;		/* EXECUTE through the cache: a reference */
-	bool		prepare_into_cache;
-	char	   *cql;			/* for prepare_into_cache */
-	int			reprepares;
-	bool		idempotent;
-	bool		on_control;		/* to the control host only */
-	bool		internal;		/* a control request: control host only */
-	void		(*internal_cb) (cql_session *s, int rc, cql_response *resp,
-								const cql_error *err, void *arg);
-	void	   *internal_arg;
-
-	int		   *plan;			/* host indexes */
-	int			nplan;
-	int			pos;			/* current host in the plan */
-	int			retries;
-	cql_error	last_error;
-	session_request *next_waiting;
-};
 
 static void start_control(cql_session *s);
-static void send_next(session_request *r);
 static void request_finish(session_request *r, int rc, const cql_error *err,
 						   cql_response *resp);
-static void refresh_topology(cql_session *s);
 static void host_connect(cql_session *s, cql__host *h);
-static int	make_plan(session_request *r, const char *keyspace, const cql_slice *routing_key);
-static void request_free(session_request *r);
 
 /* ---------- hosts ---------- */
 
@@ -151,8 +51,8 @@ now_ms(cql_session *s)
 	return uv_now(&s->reactor->loop);
 }
 
-static cql__host *
-host_find(cql_session *s, const char *address, int port)
+cql__host *
+cql__host_find(cql_session *s, const char *address, int port)
 {
 	for (int i = 0; i < s->nhosts; i++)
 		if (s->hosts[i]->port == port && strcmp(s->hosts[i]->address, address) == 0)
@@ -160,8 +60,8 @@ host_find(cql_session *s, const char *address, int port)
 	return NULL;
 }
 
-static cql__host *
-host_add(cql_session *s, const char *address, const char *name, int port)
+cql__host *
+cql__host_add(cql_session *s, const char *address, const char *name, int port)
 {
 	cql__host  *h;
 
@@ -235,6 +135,7 @@ cql_session_new(cql_reactor *r, const cql_session_config *cfg, cql_error *err)
 	s->reactor = r;
 	s->port = cfg->port;
 	s->control = -1;
+	s->registered_control = -1;
 	s->connect_timeout_ms = cfg->connect_timeout_ms;
 	s->request_timeout_ms = cfg->request_timeout_ms;
 	s->heartbeat_interval_ms = cfg->heartbeat_interval_ms;
@@ -247,9 +148,9 @@ cql_session_new(cql_reactor *r, const cql_session_config *cfg, cql_error *err)
 	cql__pcache_init(&s->prepared, PREPARED_CACHE_SIZE);
 	for (int i = 0; i < cfg->nhosts; i++)
 	{
-		if (host_find(s, cfg->hosts[i], cfg->port))
+		if (cql__host_find(s, cfg->hosts[i], cfg->port))
 			continue;
-		if (host_add(s, cfg->hosts[i],
+		if (cql__host_add(s, cfg->hosts[i],
 					 cfg->host_names ? cfg->host_names[i] : NULL, cfg->port) == NULL)
 			goto oom;
 	}
@@ -274,8 +175,8 @@ oom:
 	return NULL;
 }
 
-static void
-complete_waiters(cql_session *s, int rc, const cql_error *err)
+void
+cql__complete_waiters(cql_session *s, int rc, const cql_error *err)
 {
 	cql_future *f = s->waiters;
 
@@ -290,8 +191,8 @@ complete_waiters(cql_session *s, int rc, const cql_error *err)
 	}
 }
 
-static void
-free_keyspaces(cql_session *s)
+void
+cql__free_keyspaces(cql_session *s)
 {
 	for (int i = 0; i < s->nkeyspaces; i++)
 	{
@@ -330,7 +231,7 @@ cql_session_free(cql_session *s)
 			cql__conn_close(h->conn);	/* fails what is in flight */
 		h->conn = NULL;
 	}
-	complete_waiters(s, CQL_ECANCELED, &err);
+	cql__complete_waiters(s, CQL_ECANCELED, &err);
 	for (int i = 0; i < s->nhosts; i++)
 	{
 		free(s->hosts[i]->tokens);
@@ -340,7 +241,7 @@ cql_session_free(cql_session *s)
 	free(s->hosts);
 	cql__tokenmap_free(s->tokenmap);
 	free(s->tm_hosts);
-	free_keyspaces(s);
+	cql__free_keyspaces(s);
 	/* connections hold no reference to the context once they are closing */
 	cql__tls_ctx_free(s->tls);
 	cql__pcache_free(&s->prepared);
@@ -431,7 +332,7 @@ flush_waiting(cql__host *h)
 		session_request *next = r->next_waiting;
 
 		r->next_waiting = NULL;
-		send_next(r);
+		cql__send_next(r);
 		r = next;
 	}
 }
@@ -459,7 +360,7 @@ host_event(cql_conn *c, void *arg, cql_response *resp)
 	{
 		s->schema_epoch++;
 		if (resp->target && strcmp(resp->target, "KEYSPACE") == 0)
-			refresh_topology(s);	/* replication may have changed */
+			cql__refresh_topology(s);	/* replication may have changed */
 		else if (resp->sc_keyspace)
 			cql__pcache_forget(&s->prepared, resp->sc_keyspace,
 							   resp->target && strcmp(resp->target, "TABLE") == 0
@@ -482,7 +383,7 @@ host_event(cql_conn *c, void *arg, cql_response *resp)
 		}
 	}
 	else
-		refresh_topology(s);	/* a node joined, left or moved */
+		cql__refresh_topology(s);	/* a node joined, left or moved */
 	cql_result_free(resp);
 }
 
@@ -504,6 +405,7 @@ host_closed(cql_conn *c, void *arg)
 	{
 		/* keep receiving events: another host becomes the control */
 		s->control = -1;
+		s->registered_control = -1;	/* the next control connection registers */
 		s->control_attempt = 0;
 		s->attempts[0] = '\0';
 		start_control(s);
@@ -528,7 +430,7 @@ host_ready(cql_conn *c, void *arg, int rc, const cql_error *err)
 		{
 			s->control = h->index;
 			s->controlling = false;
-			refresh_topology(s);
+			cql__refresh_topology(s);
 		}
 		flush_waiting(h);
 		return;
@@ -559,7 +461,7 @@ host_ready(cql_conn *c, void *arg, int rc, const cql_error *err)
 			r->next_waiting = NULL;
 			r->last_error = *err;
 			r->pos++;
-			send_next(r);
+			cql__send_next(r);
 			r = next;
 		}
 	}
@@ -574,7 +476,7 @@ host_ready(cql_conn *c, void *arg, int rc, const cql_error *err)
 			if (rc != CQL_EAUTH)
 				snprintf(all.message, sizeof(all.message), "%s", s->attempts);
 			s->controlling = false;
-			complete_waiters(s, rc, &all);
+			cql__complete_waiters(s, rc, &all);
 			return;
 		}
 		start_control(s);
@@ -635,7 +537,7 @@ start_control(cql_session *s)
 		{
 			s->control = h->index;
 			s->controlling = false;
-			refresh_topology(s);
+			cql__refresh_topology(s);
 			return;
 		}
 	}
@@ -676,433 +578,10 @@ cql_session_connect(cql_session *s)
 	return f;
 }
 
-/* ---------- topology ---------- */
-
-typedef struct refresh_state
-{
-	cql_result *local;
-	cql_result *peers;
-	bool		peers_v2;
-	cql_result *keyspaces;
-} refresh_state;
-
-static void internal_query(cql_session *s, const char *cql,
-						   void (*cb) (cql_session *, int, cql_response *, const cql_error *, void *),
-						   void *arg);
-
-static int
-column_index(const cql_result *res, const char *name)
-{
-	for (int i = 0; i < res->ncolumns; i++)
-		if (res->columns && strcmp(res->columns[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-static void
-cell_text(cql_slice v, char *buf, size_t size)
-{
-	size_t		n = v.len > 0 ? (size_t) v.len : 0;
-
-	if (n >= size)
-		n = size - 1;
-	if (n)
-		memcpy(buf, v.data, n);
-	buf[n] = '\0';
-}
-
-/* tokens: a set<text> of decimal int64 */
-static void
-cell_tokens(cql_slice v, const cql_type *t, cql__host *h)
-{
-	cql_iter	it;
-	cql_slice	e;
-	int			n = 0;
-	int64_t    *tokens;
-
-	free(h->tokens);
-	h->tokens = NULL;
-	h->ntokens = 0;
-	if (v.len < 0 || cql_iter_begin(v, t, &it) != CQL_OK)
-		return;
-	tokens = malloc(sizeof(int64_t) * (size_t) (cql_iter_size(&it) > 0 ? cql_iter_size(&it) : 1));
-	if (tokens == NULL)
-		return;
-	while (cql_iter_next(&it, &e) == 1)
-	{
-		char		buf[32];
-		char	   *end;
-
-		cell_text(e, buf, sizeof(buf));
-		tokens[n] = strtoll(buf, &end, 10);
-		if (end != buf && *end == '\0')
-			n++;
-	}
-	h->tokens = tokens;
-	h->ntokens = n;
-}
-
-/* update one host from a row of system.local or system.peers(_v2) */
-static void
-apply_host_row(cql_session *s, const cql_result *res, const cql_slice *cells,
-			   cql__host *known)
-{
-	int			i_dc = column_index(res, "data_center");
-	int			i_rack = column_index(res, "rack");
-	int			i_tokens = column_index(res, "tokens");
-	int			i_addr = column_index(res, "native_address");
-	int			i_port = column_index(res, "native_port");
-	cql__host  *h = known;
-
-	if (h == NULL)
-	{
-		char		addr[64] = "";
-		int			port = s->port;
-		uint8_t		raw[16];
-		int			rawlen;
-
-		if (i_addr < 0)
-			i_addr = column_index(res, "rpc_address");
-		if (i_addr < 0 || cql_decode_inet(cells[i_addr], raw, &rawlen) != CQL_OK ||
-			inet_ntop(rawlen == 4 ? AF_INET : AF_INET6, raw, addr, sizeof(addr)) == NULL)
-			return;
-		if (i_port >= 0 && cells[i_port].len == 4)
-		{
-			int32_t		p;
-
-			if (cql_decode_int(cells[i_port], &p) == CQL_OK && p > 0 && p < 65536)
-				port = p;
-		}
-		h = host_find(s, addr, port);
-		if (h == NULL)
-			h = host_add(s, addr, NULL, port);
-		if (h == NULL)
-			return;
-	}
-	h->in_topology = true;
-	h->removed = false;
-	if (i_dc >= 0)
-		cell_text(cells[i_dc], h->dc, sizeof(h->dc));
-	if (i_rack >= 0)
-		cell_text(cells[i_rack], h->rack, sizeof(h->rack));
-	if (i_tokens >= 0)
-		cell_tokens(cells[i_tokens], res->columns[i_tokens].type, h);
-}
-
-static void
-apply_keyspaces(cql_session *s, const cql_result *res)
-{
-	int			i_name = column_index(res, "keyspace_name");
-	int			i_repl = column_index(res, "replication");
-	cql_row_cursor cur;
-	cql_slice  *cells;
-	keyspace_replication *ks;
-	int			n = 0;
-
-	if (i_name < 0 || i_repl < 0)
-		return;
-	cells = malloc(sizeof(cql_slice) * (size_t) res->ncolumns);
-	ks = calloc((size_t) (res->nrows > 0 ? res->nrows : 1), sizeof(keyspace_replication));
-	if (cells == NULL || ks == NULL)
-	{
-		free(cells);
-		free(ks);
-		return;
-	}
-	cql_result_rows(res, &cur);
-	while (cql_row_next(&cur, cells))
-	{
-		char		name[256];
-		const char *keys[64];
-		const char *values[64];
-		char		kbuf[64][128];
-		char		vbuf[64][128];
-		int			nkv = 0;
-		cql_iter	it;
-		cql_slice	e;
-		cql_error	err;
-
-		cell_text(cells[i_name], name, sizeof(name));
-		if (cells[i_repl].len < 0 ||
-			cql_iter_begin(cells[i_repl], res->columns[i_repl].type, &it) != CQL_OK)
-			continue;
-		while (nkv < 64 && cql_iter_next(&it, &e) == 1)
-		{
-			cell_text(e, kbuf[nkv], sizeof(kbuf[nkv]));
-			if (cql_iter_next(&it, &e) != 1)
-				break;
-			cell_text(e, vbuf[nkv], sizeof(vbuf[nkv]));
-			keys[nkv] = kbuf[nkv];
-			values[nkv] = vbuf[nkv];
-			nkv++;
-		}
-		if (cql__replication_parse(keys, values, nkv, &ks[n].replication, &err) != CQL_OK)
-			continue;			/* an unknown strategy: requests go round robin */
-		ks[n].name = strdup(name);
-		if (ks[n].name == NULL)
-		{
-			cql__replication_free(ks[n].replication);
-			continue;
-		}
-		n++;
-	}
-	free(cells);
-	free_keyspaces(s);
-	s->keyspaces = ks;
-	s->nkeyspaces = n;
-}
-
-static void
-build_tokenmap(cql_session *s)
-{
-	cql__tm_host *tmh = calloc((size_t) (s->nhosts ? s->nhosts : 1), sizeof(cql__tm_host));
-	int		   *map = calloc((size_t) (s->nhosts ? s->nhosts : 1), sizeof(int));
-	int			n = 0;
-	cql_error	err;
-	cql__tokenmap *tm;
-
-	if (tmh == NULL || map == NULL)
-	{
-		free(tmh);
-		free(map);
-		return;
-	}
-	for (int i = 0; i < s->nhosts; i++)
-	{
-		cql__host  *h = s->hosts[i];
-
-		if (h->removed || h->ntokens == 0)
-			continue;
-		tmh[n].dc = h->dc;
-		tmh[n].rack = h->rack;
-		tmh[n].tokens = h->tokens;
-		tmh[n].ntokens = h->ntokens;
-		map[n++] = i;
-	}
-	tm = cql__tokenmap_build(tmh, n, &err);
-	free(tmh);
-	if (tm == NULL)
-	{
-		free(map);
-		return;
-	}
-	cql__tokenmap_free(s->tokenmap);
-	free(s->tm_hosts);
-	s->tokenmap = tm;
-	s->tm_hosts = map;
-}
-
-static void
-refresh_abort(refresh_state *st)
-{
-	cql_result_free(st->local);
-	cql_result_free(st->peers);
-	cql_result_free(st->keyspaces);
-	free(st);
-}
-
-static void
-refresh_done(cql_session *s, refresh_state *st)
-{
-	cql_row_cursor cur;
-
-	if (s->freeing)
-	{
-		refresh_abort(st);
-		return;
-	}
-
-	/* system.local always has its row; without it, keep what we know */
-	if (st->local && st->local->kind == CQL_RESULT_ROWS && st->local->nrows == 1 &&
-		s->control >= 0)
-	{
-		cql_slice  *cells = malloc(sizeof(cql_slice) * (size_t) (st->local->ncolumns + 1));
-
-		for (int i = 0; i < s->nhosts; i++)
-			s->hosts[i]->in_topology = false;
-		if (cells)
-		{
-			cql_result_rows(st->local, &cur);
-			if (cql_row_next(&cur, cells))
-			{
-				int			i_dc = column_index(st->local, "data_center");
-
-				apply_host_row(s, st->local, cells, s->hosts[s->control]);
-				if (!s->local_dc_given && i_dc >= 0)
-					cell_text(cells[i_dc], s->local_dc, sizeof(s->local_dc));
-			}
-			free(cells);
-		}
-		if (st->peers && st->peers->kind == CQL_RESULT_ROWS &&
-			(cells = malloc(sizeof(cql_slice) * (size_t) (st->peers->ncolumns + 1))) != NULL)
-		{
-			cql_result_rows(st->peers, &cur);
-			while (cql_row_next(&cur, cells))
-				apply_host_row(s, st->peers, cells, NULL);
-			free(cells);
-		}
-		/* configured hosts that are not in the cluster are not used */
-		for (int i = 0; i < s->nhosts; i++)
-			s->hosts[i]->removed = !s->hosts[i]->in_topology && i != s->control;
-		build_tokenmap(s);
-		s->topology_loaded = true;
-	}
-	if (st->keyspaces && st->keyspaces->kind == CQL_RESULT_ROWS)
-		apply_keyspaces(s, st->keyspaces);
-	cql_result_free(st->local);
-	cql_result_free(st->peers);
-	cql_result_free(st->keyspaces);
-	free(st);
-	s->refreshing = false;
-	/* the session is usable now, topology or not */
-	complete_waiters(s, CQL_OK, NULL);
-	if (s->refresh_again)
-	{
-		s->refresh_again = false;
-		refresh_topology(s);
-	}
-}
-
-static void
-got_keyspaces(cql_session *s, int rc, cql_response *resp, const cql_error *err, void *arg)
-{
-	refresh_state *st = arg;
-
-	(void) err;
-	if (s->freeing)
-	{
-		cql_result_free(resp);
-		refresh_abort(st);
-		return;
-	}
-	if (rc == CQL_OK && resp->header.opcode == CQL_OP_RESULT)
-		st->keyspaces = resp;
-	else if (resp)
-		cql_result_free(resp);
-	refresh_done(s, st);
-}
-
-static void
-got_peers(cql_session *s, int rc, cql_response *resp, const cql_error *err, void *arg)
-{
-	refresh_state *st = arg;
-
-	(void) err;
-	if (s->freeing)
-	{
-		cql_result_free(resp);
-		refresh_abort(st);
-		return;
-	}
-	if (rc == CQL_OK && resp->header.opcode == CQL_OP_RESULT)
-		st->peers = resp;
-	else
-	{
-		if (resp)
-			cql_result_free(resp);
-		if (st->peers_v2 && rc == CQL_OK)
-		{
-			/* before Cassandra 4.0 there is no peers_v2 */
-			st->peers_v2 = false;
-			internal_query(s, "SELECT peer, rpc_address, data_center, rack, tokens, host_id FROM system.peers",
-						   got_peers, st);
-			return;
-		}
-	}
-	internal_query(s, "SELECT keyspace_name, replication FROM system_schema.keyspaces",
-				   got_keyspaces, st);
-}
-
-static void
-got_local(cql_session *s, int rc, cql_response *resp, const cql_error *err, void *arg)
-{
-	refresh_state *st = arg;
-
-	(void) err;
-	if (s->freeing)
-	{
-		cql_result_free(resp);
-		refresh_abort(st);
-		return;
-	}
-	if (rc == CQL_OK && resp->header.opcode == CQL_OP_RESULT)
-		st->local = resp;
-	else if (resp)
-		cql_result_free(resp);
-	st->peers_v2 = true;
-	internal_query(s, "SELECT peer, peer_port, native_address, native_port, data_center, rack, tokens, host_id FROM system.peers_v2",
-				   got_peers, st);
-}
-
-static void
-registered(cql_session *s, int rc, cql_response *resp, const cql_error *err, void *arg)
-{
-	(void) rc;
-	(void) err;
-	if (resp)
-		cql_result_free(resp);
-	if (s->freeing)
-	{
-		refresh_abort(arg);
-		return;
-	}
-	internal_query(s, "SELECT data_center, rack, tokens, host_id, partitioner, release_version FROM system.local WHERE key = 'local'",
-				   got_local, arg);
-}
-
-static void
-refresh_topology(cql_session *s)
-{
-	refresh_state *st;
-
-	if (s->refreshing)
-	{
-		s->refresh_again = true;
-		return;
-	}
-	if (s->control < 0)
-		return;
-	st = calloc(1, sizeof(refresh_state));
-	if (st == NULL)
-		return;
-	s->refreshing = true;
-	if (!s->topology_loaded)
-	{
-		/* first time on this control connection: events first */
-		static const char *const events[] = {"TOPOLOGY_CHANGE", "STATUS_CHANGE", "SCHEMA_CHANGE"};
-		cql__buf	b;
-		session_request *r = calloc(1, sizeof(session_request));
-
-		if (r == NULL)
-		{
-			free(st);
-			s->refreshing = false;
-			return;
-		}
-		cql__buf_init(&b);
-		cql__encode_register(&b, 0, events, 3);
-		r->session = s;
-		r->frame = b;
-		r->internal = true;
-		r->internal_cb = registered;
-		r->internal_arg = st;
-		cql_error_clear(&r->last_error);
-		if (make_plan(r, NULL, NULL) != CQL_OK)
-		{
-			request_free(r);
-			registered(s, CQL_ENOMEM, NULL, NULL, st);
-			return;
-		}
-		send_next(r);
-		return;
-	}
-	registered(s, CQL_OK, NULL, NULL, st);
-}
-
 /* ---------- requests ---------- */
 
-static void
-request_free(session_request *r)
+void
+cql__request_free(session_request *r)
 {
 	cql__buf_free(&r->frame);
 	cql_prepared_release(r->prepared);
@@ -1124,7 +603,7 @@ request_finish(session_request *r, int rc, const cql_error *err, cql_response *r
 	}
 	else
 		cql__future_complete(r->future, rc, err, resp);
-	request_free(r);
+	cql__request_free(r);
 }
 
 static const cql__replication *
@@ -1155,8 +634,8 @@ is_local(cql_session *s, const cql__host *h)
  * The hosts to try, in order: local replicas of the routing key (rotated),
  * other local hosts (round robin), then remote replicas and remote hosts.
  */
-static int
-make_plan(session_request *r, const char *keyspace, const cql_slice *routing_key)
+int
+cql__make_plan(session_request *r, const char *keyspace, const cql_slice *routing_key)
 {
 	cql_session *s = r->session;
 	int		   *plan = malloc(sizeof(int) * (size_t) (s->nhosts ? s->nhosts : 1));
@@ -1217,8 +696,8 @@ static void request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 							 const cql_error *err);
 
 /* Send the request to the current host of its plan, or the next usable one. */
-static void
-send_next(session_request *r)
+void
+cql__send_next(session_request *r)
 {
 	cql_session *s = r->session;
 
@@ -1281,7 +760,7 @@ request_failed(session_request *r, cql_conn *c, const cql_error *err)
 		case CQL_RETRY_NEXT:
 			r->retries++;
 			r->pos++;
-			send_next(r);
+			cql__send_next(r);
 			return;
 		case CQL_RETRY_IGNORE:
 			request_finish(r, CQL_OK, NULL, NULL);
@@ -1435,8 +914,8 @@ request_new(cql_session *s, cql__buf *b)
 	return r;
 }
 
-static void
-internal_query(cql_session *s, const char *cql,
+void
+cql__internal_query(cql_session *s, const char *cql,
 			   void (*cb) (cql_session *, int, cql_response *, const cql_error *, void *),
 			   void *arg)
 {
@@ -1454,7 +933,7 @@ internal_query(cql_session *s, const char *cql,
 		cql_error	err;
 
 		if (r)
-			request_free(r);
+			cql__request_free(r);
 		cql_error_set(&err, CQL_ECONN, "no control connection");
 		cb(s, CQL_ECONN, NULL, &err, arg);
 		return;
@@ -1462,16 +941,16 @@ internal_query(cql_session *s, const char *cql,
 	r->internal = true;
 	r->internal_cb = cb;
 	r->internal_arg = arg;
-	if (make_plan(r, NULL, NULL) != CQL_OK)
+	if (cql__make_plan(r, NULL, NULL) != CQL_OK)
 	{
 		cql_error	err;
 
-		request_free(r);
+		cql__request_free(r);
 		cql_error_set(&err, CQL_ENOMEM, "out of memory");
 		cb(s, CQL_ENOMEM, NULL, &err, arg);
 		return;
 	}
-	send_next(r);
+	cql__send_next(r);
 }
 
 /*
@@ -1499,7 +978,7 @@ send_request(cql_session *s, cql__buf *b, cql_prepared *prepared, const char *pr
 	{
 		free(f);
 		if (r)
-			request_free(r);
+			cql__request_free(r);
 		return NULL;
 	}
 	r->future = f;
@@ -1548,7 +1027,7 @@ send_request(cql_session *s, cql__buf *b, cql_prepared *prepared, const char *pr
 			keyspace = pr->bind[0].keyspace;
 		}
 	}
-	if (make_plan(r, keyspace, routing.len >= 0 ? &routing : NULL) != CQL_OK)
+	if (cql__make_plan(r, keyspace, routing.len >= 0 ? &routing : NULL) != CQL_OK)
 	{
 		cql__buf_free(&rk);
 		cql_error_set(&err, CQL_ENOMEM, "out of memory");
@@ -1556,7 +1035,7 @@ send_request(cql_session *s, cql__buf *b, cql_prepared *prepared, const char *pr
 		return f;
 	}
 	cql__buf_free(&rk);
-	send_next(r);
+	cql__send_next(r);
 	return f;
 }
 

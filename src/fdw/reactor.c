@@ -20,6 +20,7 @@
 
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "storage/fd.h"
 #include "storage/latch.h"
 #include "utils/wait_event.h"
 
@@ -33,11 +34,21 @@ cqlfdw_reactor(void)
 {
 	if (backend_reactor == NULL)
 	{
+		/* the loop's epoll descriptor counts against the budget too */
+		if (!AcquireExternalFD())
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+					 errmsg("could not create the event loop of cql_fdw: too many open files")));
 		backend_reactor = cql_reactor_new();
 		if (backend_reactor == NULL)
+		{
+			ReleaseExternalFD();
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
 					 errmsg("could not create the event loop of cql_fdw")));
+		}
+		/* every socket is counted, as postgres_fdw counts libpq's */
+		cql_reactor_set_fd_hooks(backend_reactor, AcquireExternalFD, ReleaseExternalFD);
 	}
 	return backend_reactor;
 }
