@@ -512,7 +512,10 @@ extern const cql_column *cql_result_bind(const cql_result *res, int i);
 extern int	cql_result_pk_count(const cql_result *res);
 extern int	cql_result_pk_index(const cql_result *res, int i);
 
-/* The node ("address:port") that answered, and the attempts it took (1: no retry) */
+/*
+ * The node ("address:port") that answered, and the attempts it took: 1, plus
+ * one for each retry and each host that could not be reached first.
+ */
 extern const char *cql_result_coordinator(const cql_result *res);
 extern int	cql_result_attempts(const cql_result *res);
 

@@ -461,6 +461,7 @@ host_ready(cql_conn *c, void *arg, int rc, const cql_error *err)
 			r->next_waiting = NULL;
 			r->last_error = *err;
 			r->pos++;
+			r->failovers++;		/* another host, not a retry of the decider's */
 			cql__send_next(r);
 			r = next;
 		}
@@ -894,7 +895,7 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 	}
 	resp->coordinator = cql__arena_strndup(&resp->arena, (const uint8_t *) cql__conn_host(c),
 										   strlen(cql__conn_host(c)));
-	resp->attempts = r->retries + 1;
+	resp->attempts = r->retries + r->failovers + 1;
 	request_finish(r, CQL_OK, NULL, resp);
 }
 

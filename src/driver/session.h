@@ -107,7 +107,8 @@ struct session_request
 	int		   *plan;			/* host indexes */
 	int			nplan;
 	int			pos;			/* current host in the plan */
-	int			retries;
+	int			retries;		/* retries the decider granted */
+	int			failovers;		/* hosts skipped because they could not connect */
 	cql_error	last_error;
 	session_request *next_waiting;
 };
