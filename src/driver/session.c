@@ -733,7 +733,10 @@ cql__send_next(session_request *r)
 	{
 		cql_error	err;
 
-		if (r->last_error.code != CQL_OK)
+		/* what a node said explains more than a node that could not be reached */
+		if (r->server_error.code == CQL_ESERVER)
+			err = r->server_error;
+		else if (r->last_error.code != CQL_OK)
 			err = r->last_error;
 		else
 			cql_error_set(&err, CQL_ECONN, "no host of the cluster is available");
@@ -750,6 +753,8 @@ request_failed(session_request *r, cql_conn *c, const cql_error *err)
 	cql_error	e;
 
 	r->last_error = *err;
+	if (err->code == CQL_ESERVER)
+		r->server_error = *err;
 	switch (decision)
 	{
 		case CQL_RETRY_SAME:
@@ -823,12 +828,14 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 	{
 		e = *resp->error;
 		snprintf(e.host, sizeof(e.host), "%s", cql__conn_host(c));
-		if (e.server_code == CQL_UNPREPARED && r->prepared && r->reprepares++ == 0)
+		/* once per node: each node keeps its own prepared statements */
+		if (e.server_code == CQL_UNPREPARED && r->prepared && r->reprepared_pos != r->pos)
 		{
 			cql__buf	b;
 
 			cql__buf_init(&b);
 			cql__encode_prepare(&b, 0, r->prepared->cql);
+			r->reprepared_pos = r->pos;
 			rc = cql__conn_send(c, &b, s->request_timeout_ms, reprepare_response, r, &e);
 			cql__buf_free(&b);
 			if (rc == CQL_OK)
@@ -912,6 +919,8 @@ request_new(cql_session *s, cql__buf *b)
 	r->session = s;
 	r->frame = *b;
 	cql_error_clear(&r->last_error);
+	cql_error_clear(&r->server_error);
+	r->reprepared_pos = -1;
 	return r;
 }
 

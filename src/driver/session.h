@@ -96,7 +96,7 @@ struct session_request
 	cql_prepared *prepared;		/* EXECUTE through the cache: a reference */
 	bool		prepare_into_cache;
 	char	   *cql;			/* for prepare_into_cache */
-	int			reprepares;
+	int			reprepared_pos;	/* plan position last re-prepared on, or -1 */
 	bool		idempotent;
 	bool		on_control;		/* to the control host only */
 	bool		internal;		/* a control request: control host only */
@@ -110,6 +110,7 @@ struct session_request
 	int			retries;		/* retries the decider granted */
 	int			failovers;		/* hosts skipped because they could not connect */
 	cql_error	last_error;
+	cql_error	server_error;	/* the last error a node answered with */
 	session_request *next_waiting;
 };
 

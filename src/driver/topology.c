@@ -430,6 +430,7 @@ cql__refresh_topology(cql_session *s)
 		r->internal_cb = registered;
 		r->internal_arg = st;
 		cql_error_clear(&r->last_error);
+		cql_error_clear(&r->server_error);
 		if (cql__make_plan(r, NULL, NULL) != CQL_OK)
 		{
 			cql__request_free(r);
