@@ -71,6 +71,24 @@ REVOKE USAGE ON FOREIGN DATA WRAPPER cql_fdw FROM opt_user;
 SELECT * FROM opt_t;
 ALTER SERVER opt_srv OPTIONS (DROP tls_ca_file, DROP tls);
 
+-- a non-superuser must log in with a password of their own
+CREATE ROLE opt_nopw;
+GRANT USAGE ON FOREIGN SERVER opt_srv TO opt_nopw;
+GRANT EXECUTE ON FUNCTION cql_fdw_execute(name, text, text) TO opt_nopw;
+CREATE USER MAPPING FOR opt_nopw SERVER opt_srv;
+SET ROLE opt_nopw;
+SELECT cql_fdw_execute('opt_srv', 'SELECT now() FROM system.local');
+ALTER USER MAPPING FOR opt_nopw SERVER opt_srv OPTIONS (ADD password_required 'false');
+RESET ROLE;
+ALTER USER MAPPING FOR opt_nopw SERVER opt_srv OPTIONS (ADD password_required 'false');
+SET ROLE opt_nopw;
+SELECT cql_fdw_execute('opt_srv', 'SELECT cluster_name FROM system.local');
+RESET ROLE;
+DROP USER MAPPING FOR opt_nopw SERVER opt_srv;
+REVOKE EXECUTE ON FUNCTION cql_fdw_execute(name, text, text) FROM opt_nopw;
+REVOKE USAGE ON FOREIGN SERVER opt_srv FROM opt_nopw;
+DROP ROLE opt_nopw;
+
 REVOKE EXECUTE ON FUNCTION cql_fdw_execute(name, text, text) FROM opt_user;
 DROP ROLE opt_user;
 DROP SERVER other_srv;

@@ -93,6 +93,20 @@ cqlfdw_get_session(UserMapping *user, const CqlServerOptions *opts)
 	cql_future *f;
 	cql_result *res;
 
+	/*
+	 * As postgres_fdw requires: a non-superuser must log in with a password
+	 * of their own, or they would reach the cluster with whatever network
+	 * position the PostgreSQL server has.
+	 */
+	if (opts->password == NULL && !opts->password_not_required &&
+		!superuser_arg(OidIsValid(user->userid) ? user->userid : GetUserId()))
+		ereport(ERROR,
+				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
+				 errmsg("password is required"),
+				 errdetail("Non-superusers must give a password in the user mapping of server \"%s\".",
+						   server->servername),
+				 errhint("A superuser can set password_required 'false' on the user mapping.")));
+
 	if (entry->session && entry->invalidated && entry->pins == 0)
 	{
 		cql_session_free(entry->session);

@@ -58,6 +58,7 @@ typedef struct CqlServerOptions
 	char	   *tls_server_name;	/* the name to verify, instead of each host's */
 	char	   *username;
 	char	   *password;
+	bool		password_not_required;	/* password_required 'false' */
 } CqlServerOptions;
 
 /* The options of a foreign table, with the server's as defaults. */

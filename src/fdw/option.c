@@ -40,7 +40,8 @@ typedef enum OptionKind
 	OPT_IDENTIFIER,
 	OPT_COMPRESSION,
 	OPT_TLS_MODE,
-	OPT_FILE					/* a path on the PostgreSQL server: superuser only */
+	OPT_FILE,					/* a path on the PostgreSQL server: superuser only */
+	OPT_PASSWORD_REQUIRED
 } OptionKind;
 
 typedef struct CqlOption
@@ -67,6 +68,7 @@ static const CqlOption valid_options[] = {
 	{"tls_server_name", ForeignServerRelationId, OPT_IDENTIFIER},
 	{"username", UserMappingRelationId, OPT_STRING},
 	{"password", UserMappingRelationId, OPT_STRING},
+	{"password_required", UserMappingRelationId, OPT_PASSWORD_REQUIRED},
 	{"keyspace", ForeignTableRelationId, OPT_IDENTIFIER},
 	{"table", ForeignTableRelationId, OPT_IDENTIFIER},
 	{"fetch_size", ForeignTableRelationId, OPT_FETCH_SIZE},
@@ -171,6 +173,17 @@ check_option_value(const CqlOption *opt, DefElem *def)
 						(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
 						 errmsg("option \"%s\" must not be empty", def->defname)));
 			break;
+		case OPT_PASSWORD_REQUIRED:
+			{
+				bool		required = defGetBoolean(def);
+
+				if (!required && !superuser())
+					ereport(ERROR,
+							(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+							 errmsg("password_required=false is superuser-only"),
+							 errhint("User mappings with the password_required option set to false may only be created or modified by the superuser.")));
+				break;
+			}
 		case OPT_IDENTIFIER:
 			if (value[0] == '\0')
 				ereport(ERROR,
@@ -312,6 +325,8 @@ cqlfdw_server_options(ForeignServer *server, UserMapping *user,
 				opts->username = defGetString(def);
 			else if (strcmp(def->defname, "password") == 0)
 				opts->password = defGetString(def);
+			else if (strcmp(def->defname, "password_required") == 0)
+				opts->password_not_required = !defGetBoolean(def);
 		}
 	}
 }
