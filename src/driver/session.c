@@ -375,7 +375,8 @@ host_event(cql_conn *c, void *arg, cql_response *resp)
 					  resp->event_addr, addr, sizeof(addr)))
 		{
 			for (int i = 0; i < s->nhosts; i++)
-				if (strcmp(s->hosts[i]->address, addr) == 0)
+				if (strcmp(s->hosts[i]->address, addr) == 0 &&
+					s->hosts[i]->port == resp->event_port)
 				{
 					s->hosts[i]->down = false;
 					s->hosts[i]->backoff_ms = 0;
@@ -762,7 +763,10 @@ request_failed(session_request *r, cql_conn *c, const cql_error *err)
 			if (c && cql__conn_send(c, &r->frame, r->session->request_timeout_ms,
 									request_response, r, &e) == CQL_OK)
 				return;
-			/* FALLTHROUGH */
+			/* the same node cannot take it: the next one (one retry all told) */
+			r->pos++;
+			cql__send_next(r);
+			return;
 		case CQL_RETRY_NEXT:
 			r->retries++;
 			r->pos++;
