@@ -91,6 +91,17 @@ END $$;
 SELECT hosts, hosts_up FROM cql_fdw_sessions() WHERE server_name = 'cluster';
 SELECT count(*), sum(id) FROM t_quorum;
 
+-- speculative execution: reads of this server also ask the next node when
+-- the first has not answered within 200 ms (connected to every node first)
+CREATE SERVER cluster_spec FOREIGN DATA WRAPPER cql_fdw
+  OPTIONS (hosts :'cluster_hosts', connect_timeout '1000', request_timeout '10000',
+           speculative_delay '200', speculative_max '2');
+CREATE USER MAPPING FOR CURRENT_USER SERVER cluster_spec;
+CREATE FOREIGN TABLE t_spec (id int, v text) SERVER cluster_spec
+  OPTIONS (keyspace 'cqlfdw_fault', table 't', read_consistency 'ONE');
+SELECT count(*) AS scans, sum(n) AS rows FROM generate_series(1, 6), LATERAL (SELECT count(*) AS n FROM t_spec) x;
+SELECT hosts, hosts_up FROM cql_fdw_sessions() WHERE server_name = 'cluster_spec';
+
 -- a node that hangs (accepts, never answers): after request_timeout the
 -- read is retried on another node
 \! test/env/env.sh cluster-node 3 pause >/dev/null 2>&1
@@ -107,6 +118,11 @@ SELECT sum(retries_of('SELECT id FROM t')) > 0 AS some_retried,
        count(*) AS scans FROM generate_series(1, 6);
 SELECT count(*), sum(id) FROM t;
 SELECT k, (SELECT v FROM t WHERE id = k) FROM generate_series(40, 45) AS k;
+-- with speculation the hung node's requests are answered by the next node
+-- after 200 ms, not after the 10 s request timeout
+SELECT sum(retries_of('SELECT id FROM t_spec')) > 0 AS some_speculated,
+       count(*) AS scans FROM generate_series(1, 6);
+SELECT k, (SELECT v FROM t_spec WHERE id = k) FROM generate_series(40, 45) AS k;
 DROP FUNCTION retries_of(text);
 \! test/env/env.sh cluster-node 3 resume >/dev/null 2>&1
 
@@ -115,3 +131,4 @@ DROP FUNCTION owner_of(int);
 SELECT cql_fdw_execute('cluster', 'DROP KEYSPACE cqlfdw_fault');
 SELECT cql_fdw_execute('cluster', 'DROP KEYSPACE cqlfdw_fault1');
 DROP SERVER cluster CASCADE;
+DROP SERVER cluster_spec CASCADE;

@@ -29,13 +29,16 @@ ALTER SERVER opt_srv OPTIONS (SET hosts ' , ');
 ALTER SERVER opt_srv OPTIONS (ADD compression 'zstd');
 ALTER SERVER opt_srv OPTIONS (ADD tls 'on');
 ALTER SERVER opt_srv OPTIONS (ADD heartbeat_interval '0');
+ALTER SERVER opt_srv OPTIONS (ADD speculative_delay '-1');
+ALTER SERVER opt_srv OPTIONS (ADD speculative_max '0');
 CREATE FOREIGN TABLE opt_t (a int) SERVER opt_srv OPTIONS (keyspace '');
 CREATE FOREIGN TABLE opt_t (a int OPTIONS (column_name '')) SERVER opt_srv OPTIONS (keyspace 'ks');
 
 -- good values, any case for consistency levels
 ALTER SERVER opt_srv OPTIONS (SET read_consistency 'ONE', SET port '9042');
 ALTER SERVER opt_srv OPTIONS (ADD compression 'lz4', ADD tls 'verify-full', ADD tls_ca_file '/nonexistent/ca.pem',
-                              ADD heartbeat_interval '10000');
+                              ADD heartbeat_interval '10000', ADD speculative_delay '0',
+                              ADD speculative_max '2');
 CREATE USER MAPPING FOR CURRENT_USER SERVER opt_srv OPTIONS (username 'u', password 'p');
 CREATE FOREIGN TABLE opt_t (a int OPTIONS (column_name 'A')) SERVER opt_srv
   OPTIONS (keyspace 'ks', table 't', fetch_size '10', read_consistency 'Quorum');

@@ -514,7 +514,8 @@ extern int	cql_result_pk_index(const cql_result *res, int i);
 
 /*
  * The node ("address:port") that answered, and the attempts it took: 1, plus
- * one for each retry and each host that could not be reached first.
+ * one for each retry, each host that could not be reached first, and each
+ * speculative attempt.
  */
 extern const char *cql_result_coordinator(const cql_result *res);
 extern int	cql_result_attempts(const cql_result *res);
@@ -550,6 +551,13 @@ typedef struct cql_session_config
 	int			heartbeat_interval_ms;	/* 0: no heartbeats */
 	bool		compression;	/* LZ4, when the server offers it */
 	const char *local_dc;		/* NULL: the data centre of the first node */
+	/*
+	 * Speculative execution of idempotent requests: after this many ms
+	 * without an answer, the request is also sent to the next node of its
+	 * plan, at most speculative_max times; the first answer wins.
+	 */
+	int			speculative_delay_ms;	/* 0: off */
+	int			speculative_max;
 	cql_tls_config tls;
 } cql_session_config;
 

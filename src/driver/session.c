@@ -38,6 +38,9 @@
 
 
 static void start_control(cql_session *s);
+static void request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
+							 const cql_error *err);
+static void spec_arm(cql_session *s);
 static void request_finish(session_request *r, int rc, const cql_error *err,
 						   cql_response *resp);
 static void host_connect(cql_session *s, cql__host *h);
@@ -140,6 +143,13 @@ cql_session_new(cql_reactor *r, const cql_session_config *cfg, cql_error *err)
 	s->request_timeout_ms = cfg->request_timeout_ms;
 	s->heartbeat_interval_ms = cfg->heartbeat_interval_ms;
 	s->compression = cfg->compression;
+	s->spec_delay_ms = cfg->speculative_delay_ms > 0 ? cfg->speculative_delay_ms : 0;
+	s->spec_max = cfg->speculative_max > 0 ? cfg->speculative_max : 0;
+	s->spec_timer = malloc(sizeof(uv_timer_t));
+	if (s->spec_timer == NULL)
+		goto oom;
+	uv_timer_init(&r->loop, s->spec_timer);
+	s->spec_timer->data = s;
 	if (cfg->local_dc && cfg->local_dc[0])
 	{
 		snprintf(s->local_dc, sizeof(s->local_dc), "%s", cfg->local_dc);
@@ -224,6 +234,7 @@ cql_session_free(cql_session *s)
 			session_request *r = h->waiting;
 
 			h->waiting = r->next_waiting;
+			r->outstanding--;
 			request_finish(r, CQL_ECANCELED, &err, NULL);
 		}
 		h->waiting_tail = NULL;
@@ -242,6 +253,8 @@ cql_session_free(cql_session *s)
 	cql__tokenmap_free(s->tokenmap);
 	free(s->tm_hosts);
 	cql__free_keyspaces(s);
+	if (s->spec_timer)
+		uv_close((uv_handle_t *) s->spec_timer, (uv_close_cb) free);
 	/* connections hold no reference to the context once they are closing */
 	cql__tls_ctx_free(s->tls);
 	cql__pcache_free(&s->prepared);
@@ -332,7 +345,19 @@ flush_waiting(cql__host *h)
 		session_request *next = r->next_waiting;
 
 		r->next_waiting = NULL;
-		cql__send_next(r);
+		r->outstanding--;
+		if (r->finished)
+		{
+			if (r->outstanding == 0)
+				cql__request_free(r);
+		}
+		else
+		{
+			/* the waiting attempt now goes to the host it waited for */
+			if (r->used)
+				r->used[r->pos] = false;
+			cql__send_next(r);
+		}
 		r = next;
 	}
 }
@@ -460,10 +485,19 @@ host_ready(cql_conn *c, void *arg, int rc, const cql_error *err)
 			session_request *next = r->next_waiting;
 
 			r->next_waiting = NULL;
-			r->last_error = *err;
-			r->pos++;
-			r->failovers++;		/* another host, not a retry of the decider's */
-			cql__send_next(r);
+			r->outstanding--;
+			if (r->finished)
+			{
+				if (r->outstanding == 0)
+					cql__request_free(r);
+			}
+			else
+			{
+				r->last_error = *err;
+				r->pos++;
+				r->failovers++;		/* another host, not a retry of the decider's */
+				cql__send_next(r);
+			}
 			r = next;
 		}
 	}
@@ -589,13 +623,43 @@ cql__request_free(session_request *r)
 	cql_prepared_release(r->prepared);
 	free(r->cql);
 	free(r->plan);
+	free(r->used);
 	free(r);
 }
 
 /* Complete a request: its future, or its internal callback. */
 static void
+spec_unlink(session_request *r)
+{
+	cql_session *s = r->session;
+
+	if (!r->in_spec_list)
+		return;
+	if (r->spec_prev)
+		r->spec_prev->spec_next = r->spec_next;
+	else
+		s->spec_head = r->spec_next;
+	if (r->spec_next)
+		r->spec_next->spec_prev = r->spec_prev;
+	r->spec_prev = r->spec_next = NULL;
+	r->in_spec_list = false;
+}
+
+/*
+ * Complete a request: its future, or its internal callback.  Attempts
+ * still running elsewhere (speculative ones) free it when they report.
+ */
+static void
 request_finish(session_request *r, int rc, const cql_error *err, cql_response *resp)
 {
+	if (r->finished)
+	{
+		if (resp)
+			cql_result_free(resp);
+		return;
+	}
+	r->finished = true;
+	spec_unlink(r);
 	if (r->internal)
 	{
 		if (r->internal_cb)
@@ -605,7 +669,120 @@ request_finish(session_request *r, int rc, const cql_error *err, cql_response *r
 	}
 	else
 		cql__future_complete(r->future, rc, err, resp);
-	cql__request_free(r);
+	if (r->outstanding == 0)
+		cql__request_free(r);
+}
+
+/* An attempt reported: false if the request is already finished (r may be gone). */
+static bool
+attempt_done(session_request *r)
+{
+	r->outstanding--;
+	if (!r->finished)
+		return true;
+	if (r->outstanding == 0)
+		cql__request_free(r);
+	return false;
+}
+
+static int
+send_attempt(session_request *r, cql_conn *c, cql__response_cb cb, cql_error *err)
+{
+	int			rc = cql__conn_send(c, &r->frame, r->session->request_timeout_ms,
+									cb, r, err);
+
+	if (rc == CQL_OK)
+		r->outstanding++;
+	return rc;
+}
+
+/* ---------- speculative execution ---------- */
+
+static void
+spec_timer_cb(uv_timer_t *t)
+{
+	cql_session *s = t->data;
+	uint64_t	now = uv_now(&s->reactor->loop);
+	session_request *r = s->spec_head;
+
+	s->spec_timer_due = 0;
+	while (r)
+	{
+		session_request *next = r->spec_next;
+
+		if (r->spec_at <= now)
+		{
+			/*
+			 * The next connected node of the plan no attempt went to; the
+			 * plan's position stays where the first attempt is, so its
+			 * retries still see every other node.
+			 */
+			bool		sent = false;
+
+			for (int j = r->pos + 1; !sent && j < r->nplan && r->used; j++)
+			{
+				cql__host  *h = s->hosts[r->plan[j]];
+				cql_error	err;
+
+				if (r->used[j] || !h->ready || h->removed)
+					continue;
+				if (send_attempt(r, h->conn, request_response, &err) == CQL_OK)
+				{
+					r->used[j] = true;
+					sent = true;
+				}
+			}
+			if (sent)
+				r->spec_sent++;
+			if (!sent || r->spec_sent >= s->spec_max)
+				spec_unlink(r);
+			else
+				r->spec_at = now + (uint64_t) s->spec_delay_ms;
+		}
+		r = next;
+	}
+	spec_arm(s);
+}
+
+static void
+spec_arm(cql_session *s)
+{
+	uint64_t	due = 0;
+	uint64_t	now;
+
+	for (session_request *r = s->spec_head; r; r = r->spec_next)
+		if (due == 0 || r->spec_at < due)
+			due = r->spec_at;
+	if (due == 0 || s->spec_timer == NULL)
+	{
+		if (s->spec_timer)
+			uv_timer_stop(s->spec_timer);
+		s->spec_timer_due = 0;
+		return;
+	}
+	if (s->spec_timer_due != 0 && s->spec_timer_due <= due)
+		return;
+	now = now_ms(s);
+	s->spec_timer_due = due;
+	uv_timer_start(s->spec_timer, spec_timer_cb, due > now ? due - now : 0, 0);
+}
+
+/* A request may run on more nodes if it is still unanswered after the delay. */
+static void
+spec_start(session_request *r)
+{
+	cql_session *s = r->session;
+
+	if (!r->speculative || r->in_spec_list || r->spec_sent >= s->spec_max)
+		return;
+	r->spec_at = now_ms(s) + (uint64_t) s->spec_delay_ms;
+	r->spec_prev = NULL;
+	r->spec_next = s->spec_head;
+	if (s->spec_head)
+		s->spec_head->spec_prev = r;
+	s->spec_head = r;
+	r->in_spec_list = true;
+	spec_arm(s);
 }
 
 static const cql__replication *
@@ -691,6 +868,12 @@ cql__make_plan(session_request *r, const char *keyspace, const cql_slice *routin
 	}
 	r->plan = plan;
 	r->nplan = n;
+	if (r->speculative)
+	{
+		r->used = calloc((size_t) (n ? n : 1), sizeof(bool));
+		if (r->used == NULL)
+			return CQL_ENOMEM;
+	}
 	return CQL_OK;
 }
 
@@ -708,17 +891,26 @@ cql__send_next(session_request *r)
 		cql__host  *h = s->hosts[r->plan[r->pos]];
 		cql_error	err;
 
+		if (r->used && r->used[r->pos])
+			continue;			/* a speculative attempt went there */
 		if (!host_usable(s, h))
 			continue;
 		if (h->ready)
 		{
-			if (cql__conn_send(h->conn, &r->frame, s->request_timeout_ms,
-							   request_response, r, &err) == CQL_OK)
+			if (send_attempt(r, h->conn, request_response, &err) == CQL_OK)
+			{
+				if (r->used)
+					r->used[r->pos] = true;
+				spec_start(r);
 				return;
+			}
 			r->last_error = err;
 			continue;
 		}
 		/* wait for the host's connection */
+		if (r->used)
+			r->used[r->pos] = true;
+		r->outstanding++;
 		r->next_waiting = NULL;
 		if (h->waiting_tail)
 			h->waiting_tail->next_waiting = r;
@@ -730,7 +922,9 @@ cql__send_next(session_request *r)
 		return;
 	}
 
-	/* no host left */
+	/* no host left; an attempt still running elsewhere will answer */
+	if (r->outstanding > 0)
+		return;
 	{
 		cql_error	err;
 
@@ -756,12 +950,14 @@ request_failed(session_request *r, cql_conn *c, const cql_error *err)
 	r->last_error = *err;
 	if (err->code == CQL_ESERVER)
 		r->server_error = *err;
+	/* another attempt of a speculative request is still out: it decides */
+	if (r->outstanding > 0 && decision != CQL_RETRY_RETHROW)
+		return;
 	switch (decision)
 	{
 		case CQL_RETRY_SAME:
 			r->retries++;
-			if (c && cql__conn_send(c, &r->frame, r->session->request_timeout_ms,
-									request_response, r, &e) == CQL_OK)
+			if (c && send_attempt(r, c, request_response, &e) == CQL_OK)
 				return;
 			/* the same node cannot take it: the next one (one retry all told) */
 			r->pos++;
@@ -789,6 +985,12 @@ reprepare_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 	session_request *r = arg;
 	cql_error	e;
 
+	if (!attempt_done(r))
+	{
+		if (resp)
+			cql_result_free(resp);
+		return;
+	}
 	if (rc != CQL_OK)
 	{
 		request_failed(r, NULL, err);
@@ -803,8 +1005,7 @@ reprepare_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 		return;
 	}
 	cql_result_free(resp);
-	if (cql__conn_send(c, &r->frame, r->session->request_timeout_ms,
-					   request_response, r, &e) != CQL_OK)
+	if (send_attempt(r, c, request_response, &e) != CQL_OK)
 		request_failed(r, NULL, &e);
 }
 
@@ -816,6 +1017,13 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 	cql_session *s = r->session;
 	cql_error	e;
 
+	if (!attempt_done(r))
+	{
+		/* a slower attempt of a request already answered */
+		if (resp)
+			cql_result_free(resp);
+		return;
+	}
 	if (rc != CQL_OK)
 	{
 		e = *err;
@@ -844,6 +1052,7 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 			cql__buf_free(&b);
 			if (rc == CQL_OK)
 			{
+				r->outstanding++;
 				cql_result_free(resp);
 				return;
 			}
@@ -906,7 +1115,7 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 	}
 	resp->coordinator = cql__arena_strndup(&resp->arena, (const uint8_t *) cql__conn_host(c),
 										   strlen(cql__conn_host(c)));
-	resp->attempts = r->retries + r->failovers + 1;
+	resp->attempts = r->retries + r->failovers + r->spec_sent + 1;
 	request_finish(r, CQL_OK, NULL, resp);
 }
 
@@ -999,6 +1208,8 @@ send_request(cql_session *s, cql__buf *b, cql_prepared *prepared, const char *pr
 	r->prepare_into_cache = prepare_cql != NULL;
 	r->idempotent = params ? params->idempotent : true;
 	r->on_control = params ? params->on_control : false;
+	r->speculative = r->idempotent && !r->on_control && s->spec_delay_ms > 0 &&
+		s->spec_max > 0;
 	if (prepared)
 		r->prepared = cql__prepared_ref(prepared);
 

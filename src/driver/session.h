@@ -81,6 +81,11 @@ struct cql_session
 	uint64_t	rr;				/* round-robin counter */
 	cql__pcache prepared;
 	uint64_t	schema_epoch;	/* bumped by every schema change event */
+	int			spec_delay_ms;	/* 0: no speculative execution */
+	int			spec_max;
+	uv_timer_t *spec_timer;
+	uint64_t	spec_timer_due;
+	session_request *spec_head;
 	bool		freeing;
 };
 
@@ -105,12 +110,21 @@ struct session_request
 	void	   *internal_arg;
 
 	int		   *plan;			/* host indexes */
+	bool	   *used;			/* per plan position: an attempt went there */
 	int			nplan;
 	int			pos;			/* current host in the plan */
 	int			retries;		/* retries the decider granted */
 	int			failovers;		/* hosts skipped because they could not connect */
 	cql_error	last_error;
 	cql_error	server_error;	/* the last error a node answered with */
+	int			outstanding;	/* attempts in flight or waiting for a host */
+	bool		finished;		/* its future completed; freed at outstanding 0 */
+	bool		speculative;	/* may run on several nodes at once */
+	int			spec_sent;		/* speculative attempts started */
+	uint64_t	spec_at;		/* when to start the next one (uv_now ms) */
+	session_request *spec_prev;	/* in the session's speculative list */
+	session_request *spec_next;
+	bool		in_spec_list;
 	session_request *next_waiting;
 };
 

@@ -244,6 +244,8 @@ open_session(ForeignServer *server, const CqlServerOptions *opts)
 	cfg.connect_timeout_ms = opts->connect_timeout;
 	cfg.request_timeout_ms = opts->request_timeout;
 	cfg.heartbeat_interval_ms = opts->heartbeat_interval;
+	cfg.speculative_delay_ms = opts->speculative_delay;
+	cfg.speculative_max = opts->speculative_max;
 	cfg.compression = opts->compression;
 	cfg.tls.enabled = opts->tls != CQL_TLS_OFF;
 	cfg.tls.verify_peer = opts->tls >= CQL_TLS_VERIFY_CA;

@@ -50,6 +50,8 @@ typedef struct CqlServerOptions
 	int			fetch_size;
 	int			read_consistency;
 	int			heartbeat_interval;
+	int			speculative_delay;	/* ms; 0: off */
+	int			speculative_max;
 	bool		compression;
 	CqlTlsMode	tls;
 	char	   *tls_ca_file;

@@ -41,7 +41,9 @@ typedef enum OptionKind
 	OPT_COMPRESSION,
 	OPT_TLS_MODE,
 	OPT_FILE,					/* a path on the PostgreSQL server: superuser only */
-	OPT_PASSWORD_REQUIRED
+	OPT_PASSWORD_REQUIRED,
+	OPT_MILLISECONDS_OR_ZERO,
+	OPT_SPECULATIVE_MAX
 } OptionKind;
 
 typedef struct CqlOption
@@ -60,6 +62,8 @@ static const CqlOption valid_options[] = {
 	{"fetch_size", ForeignServerRelationId, OPT_FETCH_SIZE},
 	{"read_consistency", ForeignServerRelationId, OPT_CONSISTENCY},
 	{"heartbeat_interval", ForeignServerRelationId, OPT_MILLISECONDS},
+	{"speculative_delay", ForeignServerRelationId, OPT_MILLISECONDS_OR_ZERO},
+	{"speculative_max", ForeignServerRelationId, OPT_SPECULATIVE_MAX},
 	{"compression", ForeignServerRelationId, OPT_COMPRESSION},
 	{"tls", ForeignServerRelationId, OPT_TLS_MODE},
 	{"tls_ca_file", ForeignServerRelationId, OPT_FILE},
@@ -148,6 +152,12 @@ check_option_value(const CqlOption *opt, DefElem *def)
 			break;
 		case OPT_FETCH_SIZE:
 			(void) parse_int_option(def, 1, CQLFDW_MAX_FETCH_SIZE);
+			break;
+		case OPT_MILLISECONDS_OR_ZERO:
+			(void) parse_int_option(def, 0, INT_MAX);
+			break;
+		case OPT_SPECULATIVE_MAX:
+			(void) parse_int_option(def, 1, 10);
 			break;
 		case OPT_CONSISTENCY:
 			(void) parse_consistency(def);
@@ -280,6 +290,8 @@ cqlfdw_server_options(ForeignServer *server, UserMapping *user,
 	opts->fetch_size = CQLFDW_DEFAULT_FETCH_SIZE;
 	opts->read_consistency = CQL_CONSISTENCY_LOCAL_ONE;
 	opts->heartbeat_interval = CQLFDW_DEFAULT_HEARTBEAT;
+	opts->speculative_delay = 0;	/* off: it costs load on the cluster */
+	opts->speculative_max = 1;
 	opts->tls = CQL_TLS_OFF;
 
 	foreach(lc, server->options)
@@ -302,6 +314,10 @@ cqlfdw_server_options(ForeignServer *server, UserMapping *user,
 			opts->read_consistency = parse_consistency(def);
 		else if (strcmp(def->defname, "heartbeat_interval") == 0)
 			opts->heartbeat_interval = parse_int_option(def, 1, INT_MAX);
+		else if (strcmp(def->defname, "speculative_delay") == 0)
+			opts->speculative_delay = parse_int_option(def, 0, INT_MAX);
+		else if (strcmp(def->defname, "speculative_max") == 0)
+			opts->speculative_max = parse_int_option(def, 1, 10);
 		else if (strcmp(def->defname, "compression") == 0)
 			opts->compression = strcmp(defGetString(def), "lz4") == 0;
 		else if (strcmp(def->defname, "tls") == 0)
