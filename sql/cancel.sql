@@ -35,8 +35,14 @@ CREATE FOREIGN TABLE slow (id int, v text)
 SET statement_timeout = '300ms';
 SELECT count(*) FROM slow s1, slow s2;
 RESET statement_timeout;
--- the same backend and session go on working
+-- the same backend and session go on working, with no connection leaked
 SELECT count(*) FROM slow;
+SELECT * FROM cql_fdw_get_connections() ORDER BY 1;
+-- sessions can be closed on request, and are made again when needed
+SELECT cql_fdw_disconnect('cass');
+SELECT * FROM cql_fdw_get_connections() ORDER BY 1;
+SELECT count(*) FROM slow WHERE id < 3;
+SELECT * FROM cql_fdw_get_connections() ORDER BY 1;
 
 -- pg_cancel_backend from another session stops a scan waiting on Cassandra
 \getenv pghost PGHOST

@@ -52,3 +52,15 @@ CREATE FUNCTION cql_fdw_routing_key(VARIADIC parts bytea[])
 RETURNS bytea
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+-- The servers this backend has sessions to, and whether each is still valid.
+CREATE FUNCTION cql_fdw_get_connections(OUT server_name text, OUT valid bool)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT PARALLEL RESTRICTED;
+
+-- Close this backend's sessions to one server that no scan is using.
+CREATE FUNCTION cql_fdw_disconnect(server name)
+RETURNS bool
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT PARALLEL RESTRICTED;

@@ -61,6 +61,24 @@ SELECT count(*) AS keys, count(*) FILTER (WHERE coordinator_of(k) = owner_of(k))
        count(DISTINCT owner_of(k)) AS owners
   FROM generate_series(1, 30) AS k;
 
+-- a node killed in the middle of a long scan (one row per page, in another
+-- backend): the scan still returns every row, its pages going elsewhere
+\getenv pghost PGHOST
+\getenv pgport PGPORT
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT dblink_connect('scanner', format('host=%s port=%s dbname=%s', :'pghost', :'pgport', current_database()));
+SELECT dblink_exec('scanner', $$ALTER FOREIGN TABLE t OPTIONS (ADD fetch_size '1')$$);
+-- (ten scans of 300 pages: a few seconds of round trips)
+SELECT dblink_send_query('scanner', 'SELECT count(*), sum(n) FROM generate_series(1, 10), LATERAL (SELECT count(*) AS n FROM t) x');
+SELECT pg_sleep(0.3);
+\! test/env/env.sh cluster-node 2 kill >/dev/null 2>&1
+SELECT * FROM dblink_get_result('scanner') AS r(scans bigint, rows numeric);
+SELECT * FROM dblink_get_result('scanner') AS r(scans bigint, rows numeric);
+SELECT dblink_exec('scanner', $$ALTER FOREIGN TABLE t OPTIONS (DROP fetch_size)$$);
+SELECT dblink_disconnect('scanner');
+DROP EXTENSION dblink;
+\! test/env/env.sh cluster-node 2 start >/dev/null 2>&1
+
 -- one node killed (the others noticed): reads at ONE and QUORUM go on,
 -- the session routing around the node that refuses connections
 \! test/env/env.sh cluster-node 2 kill >/dev/null 2>&1

@@ -479,6 +479,14 @@ timer_cb(uv_timer_t *t)
 			cb(c, req->arg, CQL_ETIMEDOUT, NULL, &err);
 			if (c->closing)
 				return;
+			/* a node that stopped answering: replace the connection */
+			if (c->norphans >= CQL_MAX_ORPHANS)
+			{
+				conn_fail(c, CQL_ETIMEDOUT,
+						  "%s left %d requests without an answer; the connection is replaced",
+						  c->host, c->norphans);
+				return;
+			}
 		}
 		else if (next == 0 || req->deadline < next)
 			next = req->deadline;

@@ -18,6 +18,8 @@
 #include "tls.h"
 
 #define CQL_MAX_STREAMS 32768
+/* requests past their deadline on one connection before it is replaced */
+#define CQL_MAX_ORPHANS 64
 
 struct cql_reactor
 {

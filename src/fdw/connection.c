@@ -52,6 +52,8 @@ static cql_session *open_session(ForeignServer *server, const CqlServerOptions *
 
 PG_FUNCTION_INFO_V1(cql_fdw_disconnect_all);
 PG_FUNCTION_INFO_V1(cql_fdw_sessions);
+PG_FUNCTION_INFO_V1(cql_fdw_get_connections);
+PG_FUNCTION_INFO_V1(cql_fdw_disconnect);
 
 static CqlSessionEntry *
 lookup_entry(Oid umid)
@@ -371,4 +373,74 @@ cql_fdw_sessions(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/*
+ * cql_fdw_get_connections(): the servers this backend has sessions to, and
+ * whether each is still valid (false: its server or user mapping changed,
+ * and it is replaced when no scan uses it).
+ */
+Datum
+cql_fdw_get_connections(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	HASH_SEQ_STATUS scan;
+	CqlSessionEntry *entry;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (SessionHash == NULL)
+		return (Datum) 0;
+	hash_seq_init(&scan, SessionHash);
+	while ((entry = (CqlSessionEntry *) hash_seq_search(&scan)))
+	{
+		Datum		values[2];
+		bool		nulls[2] = {0};
+		ForeignServer *server;
+
+		if (entry->session == NULL)
+			continue;
+		server = GetForeignServerExtended(entry->serverid, FSV_MISSING_OK);
+		if (server)
+			values[0] = CStringGetTextDatum(server->servername);
+		else
+			nulls[0] = true;	/* the server was dropped */
+		values[1] = BoolGetDatum(!entry->invalidated);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * cql_fdw_disconnect(server name): close this backend's sessions to the
+ * server that no scan is using; true if it closed any.
+ */
+Datum
+cql_fdw_disconnect(PG_FUNCTION_ARGS)
+{
+	ForeignServer *server = GetForeignServerByName(NameStr(*PG_GETARG_NAME(0)), false);
+	HASH_SEQ_STATUS scan;
+	CqlSessionEntry *entry;
+	bool		closed = false;
+
+	if (SessionHash == NULL)
+		PG_RETURN_BOOL(false);
+	hash_seq_init(&scan, SessionHash);
+	while ((entry = (CqlSessionEntry *) hash_seq_search(&scan)))
+	{
+		if (entry->session == NULL || entry->serverid != server->serverid)
+			continue;
+		if (entry->pins > 0)
+		{
+			ereport(WARNING,
+					(errmsg("cannot close a session to server \"%s\" while a scan uses it",
+							server->servername)));
+			entry->invalidated = true;
+			continue;
+		}
+		cql_session_free(entry->session);
+		entry->session = NULL;
+		closed = true;
+	}
+	cql_reactor_run(cqlfdw_reactor());
+	PG_RETURN_BOOL(closed);
 }
