@@ -334,8 +334,12 @@ cql_session_schema_epoch(cql_session *s)
 
 /* ---------- connections ---------- */
 
+/*
+ * The requests waiting for h's connection: to h now that it is ready
+ * (err NULL), or on to their next host when it could not connect.
+ */
 static void
-flush_waiting(cql__host *h)
+move_waiting(cql__host *h, const cql_error *err)
 {
 	session_request *r = h->waiting;
 
@@ -351,11 +355,18 @@ flush_waiting(cql__host *h)
 			if (r->outstanding == 0)
 				cql__request_free(r);
 		}
-		else
+		else if (err == NULL)
 		{
 			/* the waiting attempt now goes to the host it waited for */
 			if (r->used)
 				r->used[r->pos] = false;
+			cql__send_next(r);
+		}
+		else
+		{
+			r->last_error = *err;
+			r->pos++;
+			r->failovers++;		/* another host, not a retry of the decider's */
 			cql__send_next(r);
 		}
 		r = next;
@@ -458,7 +469,7 @@ host_ready(cql_conn *c, void *arg, int rc, const cql_error *err)
 			s->controlling = false;
 			cql__refresh_topology(s);
 		}
-		flush_waiting(h);
+		move_waiting(h, NULL);
 		return;
 	}
 
@@ -476,31 +487,7 @@ host_ready(cql_conn *c, void *arg, int rc, const cql_error *err)
 				 used ? "; " : "", err->message);
 	}
 	/* requests waiting for this host move on to their next host */
-	{
-		session_request *r = h->waiting;
-
-		h->waiting = h->waiting_tail = NULL;
-		while (r)
-		{
-			session_request *next = r->next_waiting;
-
-			r->next_waiting = NULL;
-			r->outstanding--;
-			if (r->finished)
-			{
-				if (r->outstanding == 0)
-					cql__request_free(r);
-			}
-			else
-			{
-				r->last_error = *err;
-				r->pos++;
-				r->failovers++;		/* another host, not a retry of the decider's */
-				cql__send_next(r);
-			}
-			r = next;
-		}
-	}
+	move_waiting(h, err);
 	if (was_control_attempt)
 	{
 		/* a refused login would be refused by every node */

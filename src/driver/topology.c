@@ -304,18 +304,25 @@ refresh_done(cql_session *s, refresh_state *st)
 	}
 }
 
+/* true if the session is going away: the refresh stops here */
+static bool
+refresh_stopping(cql_session *s, refresh_state *st, cql_response *resp)
+{
+	if (!s->freeing)
+		return false;
+	cql_result_free(resp);
+	refresh_abort(st);
+	return true;
+}
+
 static void
 got_keyspaces(cql_session *s, int rc, cql_response *resp, const cql_error *err, void *arg)
 {
 	refresh_state *st = arg;
 
 	(void) err;
-	if (s->freeing)
-	{
-		cql_result_free(resp);
-		refresh_abort(st);
+	if (refresh_stopping(s, st, resp))
 		return;
-	}
 	if (rc == CQL_OK && resp->header.opcode == CQL_OP_RESULT)
 		st->keyspaces = resp;
 	else if (resp)
@@ -329,12 +336,8 @@ got_peers(cql_session *s, int rc, cql_response *resp, const cql_error *err, void
 	refresh_state *st = arg;
 
 	(void) err;
-	if (s->freeing)
-	{
-		cql_result_free(resp);
-		refresh_abort(st);
+	if (refresh_stopping(s, st, resp))
 		return;
-	}
 	if (rc == CQL_OK && resp->header.opcode == CQL_OP_RESULT)
 		st->peers = resp;
 	else
@@ -360,12 +363,8 @@ got_local(cql_session *s, int rc, cql_response *resp, const cql_error *err, void
 	refresh_state *st = arg;
 
 	(void) err;
-	if (s->freeing)
-	{
-		cql_result_free(resp);
-		refresh_abort(st);
+	if (refresh_stopping(s, st, resp))
 		return;
-	}
 	if (rc == CQL_OK && resp->header.opcode == CQL_OP_RESULT)
 		st->local = resp;
 	else if (resp)

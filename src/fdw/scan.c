@@ -758,17 +758,8 @@ cqlEndForeignScan(ForeignScanState *node)
 
 	if (st == NULL)
 		return;
-	scan_release(st);
-	if (st->prepared)
-	{
-		cql_prepared_release(st->prepared);
-		st->prepared = NULL;
-	}
-	if (st->pinned)
-	{
-		cqlfdw_session_unpin(st->umid);
-		st->pinned = false;
-	}
+	/* what an abort would do through the memory context callback */
+	scan_cleanup_callback(st);
 }
 
 static void
