@@ -234,8 +234,12 @@ cql_session_free(cql_session *s)
 			session_request *r = h->waiting;
 
 			h->waiting = r->next_waiting;
+			r->next_waiting = NULL;
 			r->outstanding--;
-			request_finish(r, CQL_ECANCELED, &err, NULL);
+			if (!r->finished)
+				request_finish(r, CQL_ECANCELED, &err, NULL);
+			else if (r->outstanding == 0)
+				cql__request_free(r);	/* an attempt elsewhere finished it */
 		}
 		h->waiting_tail = NULL;
 		if (h->conn)
@@ -611,6 +615,7 @@ cql__request_free(session_request *r)
 	free(r->cql);
 	free(r->plan);
 	free(r->used);
+	free(r->reprepared);
 	free(r);
 }
 
@@ -996,6 +1001,26 @@ reprepare_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 		request_failed(r, NULL, &e);
 }
 
+/* true the first time the node of c asks for this request's statement */
+static bool
+reprepare_once(session_request *r, cql_conn *c)
+{
+	int			at = r->pos;
+
+	for (int j = 0; j < r->nplan; j++)
+		if (r->session->hosts[r->plan[j]]->conn == c)
+			at = j;
+	if (at < 0 || at >= r->nplan)
+		return false;
+	if (r->reprepared == NULL &&
+		(r->reprepared = calloc((size_t) r->nplan, sizeof(bool))) == NULL)
+		return false;
+	if (r->reprepared[at])
+		return false;
+	r->reprepared[at] = true;
+	return true;
+}
+
 static void
 request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 				 const cql_error *err)
@@ -1027,14 +1052,17 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 	{
 		e = *resp->error;
 		snprintf(e.host, sizeof(e.host), "%s", cql__conn_host(c));
-		/* once per node: each node keeps its own prepared statements */
-		if (e.server_code == CQL_UNPREPARED && r->prepared && r->reprepared_pos != r->pos)
+		/*
+		 * once per node: each node keeps its own prepared statements (the
+		 * node of c, which is not r->pos's when attempts run in parallel)
+		 */
+		if (e.server_code == CQL_UNPREPARED && r->prepared &&
+			reprepare_once(r, c))
 		{
 			cql__buf	b;
 
 			cql__buf_init(&b);
 			cql__encode_prepare(&b, 0, r->prepared->cql);
-			r->reprepared_pos = r->pos;
 			rc = cql__conn_send(c, &b, s->request_timeout_ms, reprepare_response, r, &e);
 			cql__buf_free(&b);
 			if (rc == CQL_OK)
@@ -1120,7 +1148,6 @@ request_new(cql_session *s, cql__buf *b)
 	r->frame = *b;
 	cql_error_clear(&r->last_error);
 	cql_error_clear(&r->server_error);
-	r->reprepared_pos = -1;
 	return r;
 }
 

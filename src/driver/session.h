@@ -101,7 +101,7 @@ struct session_request
 	cql_prepared *prepared;		/* EXECUTE through the cache: a reference */
 	bool		prepare_into_cache;
 	char	   *cql;			/* for prepare_into_cache */
-	int			reprepared_pos;	/* plan position last re-prepared on, or -1 */
+	bool	   *reprepared;		/* per plan position: re-prepared there */
 	bool		idempotent;
 	bool		on_control;		/* to the control host only */
 	bool		internal;		/* a control request: control host only */

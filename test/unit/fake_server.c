@@ -47,6 +47,8 @@ struct fake_held
 	fake_client *client;
 	int16_t		stream;
 	int			n;
+	uint8_t    *body;			/* a held EXECUTE's body, or NULL (HOLD) */
+	size_t		len;
 	fake_held  *next;
 };
 
@@ -245,6 +247,7 @@ close_client(fake_client *cl)
 			fake_held  *h = *pp;
 
 			*pp = h->next;
+			free(h->body);
 			free(h);
 			srv->nheld--;
 		}
@@ -1062,18 +1065,24 @@ handle_query(fake_client *cl, int16_t stream, const uint8_t *p, size_t n)
 		send_int_rows(cl, stream, atoi(q + 7));
 	else if (strncmp(q, "HOLD ", 5) == 0)
 	{
-		fake_held  *h = calloc(1, sizeof(fake_held));
-		fake_held **pp;
+		srv->holds++;
+		if (srv->no_hold)
+			send_int_rows(cl, stream, atoi(q + 5));
+		else
+		{
+			fake_held  *h = calloc(1, sizeof(fake_held));
+			fake_held **pp;
 
-		if (h == NULL)
-			abort();
-		h->client = cl;
-		h->stream = stream;
-		h->n = atoi(q + 5);
-		for (pp = &srv->held; *pp; pp = &(*pp)->next)
-			;
-		*pp = h;
-		srv->nheld++;
+			if (h == NULL)
+				abort();
+			h->client = cl;
+			h->stream = stream;
+			h->n = atoi(q + 5);
+			for (pp = &srv->held; *pp; pp = &(*pp)->next)
+				;
+			*pp = h;
+			srv->nheld++;
+		}
 	}
 	else if (strncmp(q, "EVENT ", 6) == 0)
 	{
@@ -1180,6 +1189,26 @@ handle_query(fake_client *cl, int16_t stream, const uint8_t *p, size_t n)
 	free(q);
 }
 
+/* keep an EXECUTE for fake_server_flush(), which handles it then */
+static void
+hold_execute(fake_client *cl, int16_t stream, const uint8_t *p, size_t n)
+{
+	fake_server *srv = cl->srv;
+	fake_held  *h = calloc(1, sizeof(fake_held));
+	fake_held **pp;
+
+	if (h == NULL || (h->body = malloc(n ? n : 1)) == NULL)
+		abort();
+	memcpy(h->body, p, n);
+	h->len = n;
+	h->client = cl;
+	h->stream = stream;
+	for (pp = &srv->held; *pp; pp = &(*pp)->next)
+		;
+	*pp = h;
+	srv->nheld++;
+}
+
 static void
 handle_frame(fake_client *cl, const uint8_t *h, const uint8_t *body, size_t n)
 {
@@ -1252,7 +1281,10 @@ handle_frame(fake_client *cl, const uint8_t *h, const uint8_t *body, size_t n)
 			handle_prepare(cl, stream, body, n);
 			break;
 		case 0x0A:
-			handle_execute(cl, stream, body, n);
+			if (srv->hold_executes)
+				hold_execute(cl, stream, body, n);
+			else
+				handle_execute(cl, stream, body, n);
 			break;
 		case 0x0D:
 			handle_batch(cl, stream, body, n);
@@ -1515,7 +1547,16 @@ fake_server_flush(fake_server *srv, bool reverse)
 	{
 		fake_held  *next = list->next;
 
-		send_int_rows(list->client, list->stream, list->n);
+		if (list->body)
+		{
+			handle_execute(list->client, list->stream, list->body, list->len);
+			free(list->body);
+		}
+		else if (srv->held_error)
+			send_error(list->client, list->stream, srv->held_error,
+					   "fake server: a held query failed");
+		else
+			send_int_rows(list->client, list->stream, list->n);
 		free(list);
 		list = next;
 	}

@@ -12,7 +12,8 @@
  *   SELECT big     one blob cell of FAKE_BIG_CELL bytes (byte i = i * 7)
  *   SELECT noise   likewise, bytes that do not compress (fake_noise(i))
  *   SELECT <n>     one int column "v", one row holding n
- *   HOLD <n>       kept unanswered until fake_server_flush() (then as SELECT <n>)
+ *   HOLD <n>       kept unanswered until fake_server_flush() (then as SELECT <n>,
+ *                  or ERROR held_error); at once as SELECT <n> with no_hold
  *   EVENT <n>      an EVENT frame on stream -1, then SELECT <n>
  *   USE <ks>       Set_keyspace
  *   FAIL           ERROR 0x2200 Invalid
@@ -123,6 +124,12 @@ typedef struct fake_server
 	int		   *exec_error_budget;	/* EXECUTEs of known statements get
 									 * Unavailable while > 0 (may be shared) */
 	bool		ignore_heartbeats;	/* leave OPTIONS after STARTUP unanswered */
+	bool		no_hold;		/* answer HOLD <n> at once, as SELECT <n> */
+	int32_t		held_error;		/* non-zero: fake_server_flush() answers HOLD
+								 * with ERROR of this code (one without extra
+								 * fields: 0x0000, 0x1001, 0x2000, 0x2200) */
+	bool		hold_executes;	/* keep EXECUTEs until fake_server_flush(),
+								 * which handles them then */
 	SSL_CTX    *tls;			/* owned (fake_server_tls) */
 
 	/* what it saw */
@@ -142,6 +149,7 @@ typedef struct fake_server
 	int			nstreams;
 	int			topology_queries;	/* system.* queries answered from the cluster */
 	int			who;			/* WHO, UNAVAIL etc., SYNTAX, CLOSE queries */
+	int			holds;			/* HOLD queries, held or not */
 	int			flaky;
 	int			syntax;
 	int			closes;
@@ -191,7 +199,7 @@ extern int	fake_server_tls(fake_server *srv, X509 *cert, EVP_PKEY *key);
 /* and ask for a client certificate issued by ca (reference taken); 0 or -1 */
 extern int	fake_server_tls_client_ca(fake_server *srv, X509 *ca);
 
-/* answer the held queries, in arrival order or reversed */
+/* answer the held queries (and EXECUTEs), in arrival order or reversed */
 extern void fake_server_flush(fake_server *srv, bool reverse);
 
 /* close every client connection (the server keeps listening) */
