@@ -7,7 +7,8 @@
 #      libFuzzer targets for FUZZ_SECONDS each (default 20)
 #   3. the environment (Cassandra + PostgreSQL), the extension installed, a
 #      never-answering listener for the cancel suite
-#   4. the pg_regress suites, then the demo
+#   4. the pg_regress suites, the fault suite on a three-node cluster, the
+#      server-error suite on Simulacron (env.sh up-sim), then the demo
 #   5. stops what it started
 #
 # Ends with one line "N passed, N failed" counting every test that ran, and
@@ -165,6 +166,27 @@ if test/env/env.sh up-cluster; then
     test/env/env.sh down-cluster >/dev/null 2>&1 || say "down-cluster failed"
 else
     fail "three-node cluster did not start"
+fi
+
+step "server errors from Simulacron"
+if test/env/env.sh up-sim; then
+    # shellcheck disable=SC1091
+    . test/.env
+    log=$(mktemp)
+    rm -f regression.diffs
+    make -s installcheck REGRESS=simulacron >"$log" 2>&1
+    grep -E '^(test| ) +[a-z_]+ +\.\.\. ' "$log"
+    if grep -qE '\.\.\. +ok' "$log"; then
+        pass
+    else
+        tail -n 20 "$log"
+        [[ -s regression.diffs ]] && head -n 150 regression.diffs
+        fail "simulacron suite"
+    fi
+    rm -f "$log"
+    test/env/env.sh down-sim >/dev/null 2>&1 || say "down-sim failed"
+else
+    fail "Simulacron did not start"
 fi
 
 step "demo"

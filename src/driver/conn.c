@@ -818,10 +818,21 @@ dispatch_frame(cql_conn *c)
 	rc = cql__response_decode(resp, &h, body, &err);
 	if (rc != CQL_OK)
 	{
+		cql_error	e;
+
 		free(resp);
 		free(body);
+		cql_error_set(&e, rc, "invalid response from %s: %s", c->host, err.message);
+		snprintf(e.host, sizeof(e.host), "%s", c->host);
 		/* a frame we cannot parse leaves the stream out of sync */
-		conn_fail(c, rc, "invalid response from %s: %s", c->host, err.message);
+		conn_fail_with(c, rc, &e);
+		/*
+		 * Its request, unlinked above, is not among those conn_fail_with
+		 * failed: it fails too (the handshake's reports through on_ready),
+		 * or its caller would wait for ever.
+		 */
+		if (cb != handshake_response)
+			cb(c, arg, rc, NULL, &e);
 		return;
 	}
 	cb(c, arg, CQL_OK, resp, NULL);

@@ -990,10 +990,16 @@ reprepare_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 	}
 	if (resp->header.opcode == CQL_OP_ERROR)
 	{
+		/*
+		 * The node could not prepare it: as if the EXECUTE had failed so.
+		 * Overloaded, IsBootstrapping or ServerError move an idempotent
+		 * request to the next node; syntax, invalid... give up.  (No
+		 * connection: never the same node again.)
+		 */
 		e = *resp->error;
 		snprintf(e.host, sizeof(e.host), "%s", cql__conn_host(c));
 		cql_result_free(resp);
-		request_finish(r, CQL_ESERVER, &e, NULL);
+		request_failed(r, NULL, &e);
 		return;
 	}
 	cql_result_free(resp);

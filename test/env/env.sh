@@ -16,6 +16,11 @@
 #                                of `up`: three more JVMs), resume paused nodes, wait
 #                                until every node sees all three UP; + test/.env
 #   test/env/env.sh down-cluster stop only the cluster (+ test/.env)
+#   test/env/env.sh up-sim       start/reuse DataStax Simulacron: three simulated nodes
+#                                whose answers test/env/sim.py primes (overloaded,
+#                                unavailable, read timeouts, unprepared... on demand);
+#                                not part of `up`; + test/.env
+#   test/env/env.sh down-sim     stop Simulacron (+ test/.env)
 #   test/env/env.sh cluster-node N ACTION   N = 1|2|3, for fault-test drivers:
 #       stop      SIGTERM (graceful; SIGKILL after 30 s)
 #       kill      SIGKILL, returns once the process is gone
@@ -49,6 +54,14 @@
 # test/.env then also exports CQL_SECURE_HOST, CQL_SECURE_PORT, CQL_USER,
 # CQL_PASSWORD, CQL_TLS_DIR, CQL_TLS_SERVER_NAME (absent with CQL_FDW_SECURE=0).
 #
+# Simulacron: com.datastax.oss.simulacron:simulacron-standalone (one jar) from Maven
+# Central into <cache>/simulacron-<version>, run with the same java: its HTTP API on
+# $SIM_HTTP_ADDRESS:$SIM_HTTP_PORT, one cluster "cqlfdw" of three nodes in data centre
+# dc1 on $SIM_IP and the next two addresses (127.0.2.1-3, node 0-2 for sim.py), native
+# port 9042, log in <cache>/simulacron/simulacron.log.  While it runs, test/.env also
+# exports CQL_SIM_HOSTS=127.0.2.1,127.0.2.2,127.0.2.3, CQL_SIM_PORT=9042 and
+# CQL_SIM_HTTP=127.0.0.1:8187 (what sim.py talks to).
+#
 # Knobs (environment variables, defaults in brackets):
 #   CASSANDRA_VERSION [5.0.8]       org.apache.cassandra:cassandra-all version
 #   CASSANDRA_HEAP [1G]             -Xms/-Xmx of the node
@@ -71,6 +84,10 @@
 #   CASSANDRA_CLUSTER_JMX_BASE []   empty: no JMX; else node N gets JMX port BASE+N
 #   CASSANDRA_CLUSTER_PHI [8]       phi_convict_threshold of the cluster nodes (Cassandra's
 #                                   default 8: a dead peer is marked DOWN after ~18 s)
+#   SIM_VERSION [0.12.0]            simulacron-standalone version
+#   SIM_IP [127.0.2.1]              first simulated node (the other two follow it)
+#   SIM_HTTP_ADDRESS [127.0.0.1]  SIM_HTTP_PORT [8187]   Simulacron's HTTP API
+#   SIM_HEAP [256M]                 -Xmx of Simulacron
 set -euo pipefail
 
 ENV_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -136,6 +153,21 @@ CLUSTER_STORAGE_PORT=7000
 CLUSTER_DIR=$CACHE_DIR/cassandra-cluster
 CLUSTER_PROBE_KEYSPACE=cqlfdw_cluster_probe
 
+# --- Simulacron (up-sim; plain `up` does not start it) ---------------------------
+SIM_VERSION=${SIM_VERSION:-0.12.0}
+SIM_IP=${SIM_IP:-127.0.2.1}
+SIM_HTTP_ADDRESS=${SIM_HTTP_ADDRESS:-127.0.0.1}
+SIM_HTTP_PORT=${SIM_HTTP_PORT:-8187}
+SIM_HEAP=${SIM_HEAP:-256M}
+SIM_CLUSTER=cqlfdw
+SIM_CQL_PORT=9042
+SIM_READY_TIMEOUT=60
+SIM_DIST=$CACHE_DIR/simulacron-$SIM_VERSION
+SIM_JAR=$SIM_DIST/simulacron-standalone-$SIM_VERSION.jar
+SIM_DIR=$CACHE_DIR/simulacron
+SIM_PIDFILE=$SIM_DIR/simulacron.pid
+SIM_LOG=$SIM_DIR/simulacron.log
+
 # --- PostgreSQL ----------------------------------------------------------------
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_PORT=${PG_PORT:-5439}
@@ -154,6 +186,7 @@ TLS_MARKER=$TLS_PRIVATE/.complete
 
 if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 CQL_PING=$ENV_DIR/cql_ping.py
+SIM_PY=$ENV_DIR/sim.py
 
 # ------------------------------------------------------------------------------
 log() { printf 'env: %s\n' "$*"; }
@@ -1258,6 +1291,164 @@ dotenv_cluster() {
 }
 
 # ==============================================================================
+# Simulacron (simulated nodes: server errors a real node gives only by chance)
+# ==============================================================================
+simulacron_jar() {
+    if [[ -s $SIM_JAR ]]; then
+        log "simulacron $SIM_VERSION jar: cached"
+        return 0
+    fi
+    local t0; t0=$(now_ms)
+    log "simulacron $SIM_VERSION jar: resolving from Maven Central"
+    mkdir -p "$SIM_DIST"
+    rm -rf "$SIM_DIST.tmp"
+    if ! JAVA_HOME=$(dirname "$(dirname "$CASSANDRA_JAVA")") mvn -B -q \
+        "org.apache.maven.plugins:maven-dependency-plugin:$MAVEN_DEPENDENCY_PLUGIN_VERSION:copy" \
+        -Dartifact="com.datastax.oss.simulacron:simulacron-standalone:$SIM_VERSION" \
+        -DoutputDirectory="$SIM_DIST.tmp" >"$SIM_DIST/mvn.log" 2>&1; then
+        tail -n 40 "$SIM_DIST/mvn.log" >&2
+        die "maven could not resolve simulacron-standalone $SIM_VERSION (log: $SIM_DIST/mvn.log)"
+    fi
+    mv -f "$SIM_DIST.tmp/simulacron-standalone-$SIM_VERSION.jar" "$SIM_JAR"
+    rm -rf "$SIM_DIST.tmp"
+    log "simulacron $SIM_VERSION jar: resolved in $(secs_since "$t0")s"
+}
+
+# pid of our Simulacron JVM (pid file checked against /proc, else a scan), or empty
+sim_pid() {
+    local pid="" d
+    [[ -f $SIM_PIDFILE ]] && pid=$(tr -dc '0-9' <"$SIM_PIDFILE")
+    if [[ -n $pid ]] && is_our_sim "$pid"; then echo "$pid"; return 0; fi
+    for d in /proc/[0-9]*; do
+        pid=${d#/proc/}
+        if is_our_sim "$pid"; then echo "$pid"; return 0; fi
+    done 2>/dev/null
+    return 0
+}
+
+is_our_sim() {
+    [[ -r /proc/$1/cmdline ]] || return 1
+    tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -qxF -- "$SIM_JAR"
+}
+
+sim_py() {
+    CQL_SIM_HTTP=$SIM_HTTP_ADDRESS:$SIM_HTTP_PORT CQL_SIM_CLUSTER=$SIM_CLUSTER \
+        "$PYTHON" "$SIM_PY" "$@"
+}
+
+sim_api_up() { sim_py wait "${1:-0.5}" >/dev/null 2>&1; }
+
+# the cluster's node addresses, "127.0.2.1 127.0.2.2 127.0.2.3" (empty when none)
+sim_node_ips() {
+    local out
+    out=$(sim_py nodes 2>/dev/null) || return 0
+    sed -e 's/:[0-9]*//g' <<<"$out"
+}
+
+sim_up() {
+    local pid t0 ip ips
+    t0=$(now_ms)
+    pid=$(sim_pid)
+    if [[ -z $pid ]] && sim_api_up; then
+        die "simulacron: something else answers on http://$SIM_HTTP_ADDRESS:$SIM_HTTP_PORT"
+    fi
+    if [[ -n $pid ]]; then
+        log "simulacron: running (pid $pid)"
+    else
+        [[ -x $CASSANDRA_JAVA ]] || die "no java at $CASSANDRA_JAVA"
+        simulacron_jar
+        mkdir -p "$SIM_DIR"
+        : >"$SIM_LOG"
+        (
+            cd "$SIM_DIR"
+            exec setsid nohup "$CASSANDRA_JAVA" "-Xmx$SIM_HEAP" -jar "$SIM_JAR" \
+                --ip "$SIM_IP" --httpintf "$SIM_HTTP_ADDRESS" --httpport "$SIM_HTTP_PORT" \
+                </dev/null >>"$SIM_LOG" 2>&1
+        ) &
+        pid=$!
+        echo "$pid" >"$SIM_PIDFILE"
+        log "simulacron: starting $SIM_VERSION (pid $pid), HTTP API on $SIM_HTTP_ADDRESS:$SIM_HTTP_PORT, log $SIM_LOG"
+    fi
+    local deadline=$(($(date +%s) + SIM_READY_TIMEOUT))
+    until sim_api_up 1; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 40 "$SIM_LOG" >&2
+            die "simulacron: the JVM (pid $pid) died before its HTTP API answered"
+        fi
+        if (($(date +%s) >= deadline)); then
+            tail -n 40 "$SIM_LOG" >&2
+            die "simulacron: no HTTP API after ${SIM_READY_TIMEOUT}s (pid $pid still running; 'env.sh down-sim' stops it)"
+        fi
+    done
+    sim_py create >/dev/null || die "simulacron: could not create cluster $SIM_CLUSTER"
+    ips=$(sim_node_ips)
+    [[ $(wc -w <<<"$ips") -eq 3 ]] || die "simulacron: cluster $SIM_CLUSTER has nodes '$ips', not three"
+    for ip in $ips; do
+        "$PYTHON" "$CQL_PING" -q --timeout 5 "$ip" "$SIM_CQL_PORT" \
+            || die "simulacron: node $ip:$SIM_CQL_PORT does not answer STARTUP with READY"
+    done
+    # a clean slate: no primes, no activity log
+    sim_py clear >/dev/null
+    log "simulacron: cluster $SIM_CLUSTER READY on $(tr ' ' ',' <<<"$ips") port $SIM_CQL_PORT after $(secs_since "$t0")s (pid $pid)"
+}
+
+sim_down() { stop_node simulacron "$(sim_pid)" "$SIM_PIDFILE"; }
+
+sim_status() {
+    local pid
+    pid=$(sim_pid)
+    if [[ -z $pid ]]; then
+        echo "simulacron: not running"
+    elif sim_api_up; then
+        echo "simulacron: running, pid $pid, RSS $(rss_of "$pid"), HTTP $SIM_HTTP_ADDRESS:$SIM_HTTP_PORT, nodes $(sim_node_ips | tr ' ' ',') port $SIM_CQL_PORT, log $SIM_LOG"
+    else
+        echo "simulacron: pid $pid, HTTP API not answering on $SIM_HTTP_ADDRESS:$SIM_HTTP_PORT"
+    fi
+}
+
+# CQL_SIM_* are in test/.env while Simulacron runs
+sim_dotenv_lines() {
+    [[ -n $(sim_pid) ]] || return 0
+    local ips
+    ips=$(sim_node_ips)
+    [[ -n $ips ]] || return 0
+    cat <<EOF
+# Simulacron (env.sh up-sim): cluster $SIM_CLUSTER, dc1; primed with test/env/sim.py
+export CQL_SIM_HOSTS=$(tr ' ' ',' <<<"$ips")
+export CQL_SIM_PORT=$SIM_CQL_PORT
+export CQL_SIM_HTTP=$SIM_HTTP_ADDRESS:$SIM_HTTP_PORT
+EOF
+}
+
+# refresh only the Simulacron lines of test/.env (the whole file when there is none)
+dotenv_sim() {
+    if [[ ! -f $DOTENV ]]; then
+        write_dotenv
+        return 0
+    fi
+    local tmp=$DOTENV.tmp.$$
+    {
+        grep -v -e '^# Simulacron (env.sh up-sim)' -e '^export CQL_SIM_' "$DOTENV" || true
+        sim_dotenv_lines
+    } >"$tmp"
+    if cmp -s "$tmp" "$DOTENV"; then rm -f "$tmp"; return 0; fi
+    mv -f "$tmp" "$DOTENV"
+    log "updated ${DOTENV#"$REPO_ROOT"/} (CQL_SIM_HOSTS $(if grep -q '^export CQL_SIM_HOSTS' "$DOTENV"; then echo set; else echo removed; fi))"
+}
+
+cmd_up_sim() {
+    require_root
+    sim_up
+    dotenv_sim
+}
+
+cmd_down_sim() {
+    require_root
+    sim_down
+    dotenv_sim
+}
+
+# ==============================================================================
 write_dotenv() {
     local tmp=$DOTENV.tmp.$$
     cat >"$tmp" <<EOF
@@ -1281,6 +1472,7 @@ export CQL_TLS_SERVER_NAME=$CQL_TLS_SERVER_NAME
 EOF
     fi
     cluster_dotenv_lines >>"$tmp"
+    sim_dotenv_lines >>"$tmp"
     mv -f "$tmp" "$DOTENV"
     log "wrote ${DOTENV#"$REPO_ROOT"/}"
 }
@@ -1301,6 +1493,7 @@ cmd_down() {
     require_root
     secure_down # whatever CQL_FDW_SECURE says: do not leave a JVM behind
     cluster_down
+    sim_down
     cassandra_down
     postgres_down
 }
@@ -1339,6 +1532,7 @@ cmd_status() {
     fi
     secure_status
     cluster_status
+    sim_status
     if [[ -f $DOTENV ]]; then echo "env file:   $DOTENV"; else echo "env file:   (none; run up)"; fi
 }
 
@@ -1353,6 +1547,8 @@ case "${1:-}" in
     down-secure) cmd_down_secure ;;
     up-cluster) cmd_up_cluster ;;
     down-cluster) cmd_down_cluster ;;
+    up-sim) cmd_up_sim ;;
+    down-sim) cmd_down_sim ;;
     cluster-node) shift; cmd_cluster_node "$@" ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;
