@@ -64,3 +64,11 @@ CREATE FUNCTION cql_fdw_disconnect(server name)
 RETURNS bool
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT PARALLEL RESTRICTED;
+
+-- The user-defined types of the server's cluster, one row per field.
+CREATE FUNCTION cql_fdw_udts(server name,
+    OUT keyspace_name text, OUT type_name text, OUT field_position int,
+    OUT field_name text, OUT field_type text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE;

@@ -48,5 +48,10 @@ CREATE FOREIGN TABLE c_text (id int, li text, mp text, vf text, addr json)
   SERVER cass OPTIONS (keyspace 'cqlfdw_types', table 'c');
 SELECT * FROM c_text WHERE id = 1;
 
+-- the UDT registry, kept current when a type changes
+SELECT * FROM cql_fdw_udts('cass') WHERE keyspace_name = 'cqlfdw_types' ORDER BY 2, 3;
+SELECT cql_fdw_execute('cass', 'ALTER TYPE cqlfdw_types.address ADD "country" text');
+SELECT * FROM cql_fdw_udts('cass') WHERE keyspace_name = 'cqlfdw_types' ORDER BY 2, 3;
+
 SELECT cql_fdw_execute('cass', 'DROP KEYSPACE cqlfdw_types');
 DROP SERVER cass CASCADE;

@@ -664,6 +664,28 @@ extern const char *cql_session_local_dc(cql_session *s);
  */
 extern uint64_t cql_session_schema_epoch(cql_session *s);
 
+/*
+ * The UDT registry: every keyspace's user-defined types as
+ * system_schema.types describes them (field types as CQL text), kept
+ * current by schema events.  Pointers stay valid until the reactor runs.
+ */
+typedef struct cql_udt_info
+{
+	const char *keyspace;
+	const char *name;
+	int			nfields;
+	const char *const *field_names;
+	const char *const *field_types;
+} cql_udt_info;
+
+extern int	cql_session_udt_count(cql_session *s);
+extern const cql_udt_info *cql_session_udt(cql_session *s, int i);
+extern const cql_udt_info *cql_session_udt_find(cql_session *s, const char *keyspace,
+												const char *name);
+
+/* Read the topology, keyspaces and types again; the future completes when done. */
+extern cql_future *cql_session_refresh(cql_session *s);
+
 /* Whether the live connection compresses frames, and uses TLS. */
 extern bool cql_session_compressed(cql_session *s);
 extern bool cql_session_tls(cql_session *s);

@@ -257,6 +257,7 @@ cql_session_free(cql_session *s)
 	cql__tokenmap_free(s->tokenmap);
 	free(s->tm_hosts);
 	cql__free_keyspaces(s);
+	cql__free_udts(s);
 	if (s->spec_timer)
 		uv_close((uv_handle_t *) s->spec_timer, (uv_close_cb) free);
 	/* connections hold no reference to the context once they are closing */
@@ -336,6 +337,48 @@ cql_session_schema_epoch(cql_session *s)
 	return s->schema_epoch;
 }
 
+int
+cql_session_udt_count(cql_session *s)
+{
+	return s->nudts;
+}
+
+const cql_udt_info *
+cql_session_udt(cql_session *s, int i)
+{
+	return i >= 0 && i < s->nudts ? &s->udts[i] : NULL;
+}
+
+const cql_udt_info *
+cql_session_udt_find(cql_session *s, const char *keyspace, const char *name)
+{
+	for (int i = 0; i < s->nudts; i++)
+		if (strcmp(s->udts[i].keyspace, keyspace) == 0 && strcmp(s->udts[i].name, name) == 0)
+			return &s->udts[i];
+	return NULL;
+}
+
+cql_future *
+cql_session_refresh(cql_session *s)
+{
+	cql_future *f = cql__future_new();
+	cql_error	err;
+
+	if (f == NULL)
+		return NULL;
+	if (s->control < 0)
+	{
+		cql_error_set(&err, CQL_ECONN, "the session has no control connection");
+		cql__future_complete(f, CQL_ECONN, &err, NULL);
+		return f;
+	}
+	/* completed with the connect waiters when the refresh is done */
+	f->next = s->waiters;
+	s->waiters = f;
+	cql__refresh_topology(s);
+	return f;
+}
+
 /* ---------- connections ---------- */
 
 /*
@@ -399,8 +442,9 @@ host_event(cql_conn *c, void *arg, cql_response *resp)
 	if (strcmp(resp->event_type, "SCHEMA_CHANGE") == 0)
 	{
 		s->schema_epoch++;
-		if (resp->target && strcmp(resp->target, "KEYSPACE") == 0)
-			cql__refresh_topology(s);	/* replication may have changed */
+		if (resp->target && (strcmp(resp->target, "KEYSPACE") == 0 ||
+							 strcmp(resp->target, "TYPE") == 0))
+			cql__refresh_topology(s);	/* replication or a UDT changed */
 		else if (resp->sc_keyspace)
 			cql__pcache_forget(&s->prepared, resp->sc_keyspace,
 							   resp->target && strcmp(resp->target, "TABLE") == 0
@@ -813,7 +857,7 @@ cql__make_plan(session_request *r, const char *keyspace, const cql_slice *routin
 	int			n = 0;
 	int			replicas[64];
 	int			nrep = 0;
-	uint64_t	rr = s->rr++;
+	uint64_t	rr;
 
 	if (plan == NULL)
 		return CQL_ENOMEM;
@@ -824,6 +868,7 @@ cql__make_plan(session_request *r, const char *keyspace, const cql_slice *routin
 		r->nplan = n;
 		return CQL_OK;
 	}
+	rr = s->rr++;				/* only routed requests rotate the plans */
 	if (routing_key && routing_key->len >= 0 && keyspace && s->tokenmap)
 	{
 		const cql__replication *repl = keyspace_replication_of(s, keyspace);

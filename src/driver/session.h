@@ -74,6 +74,8 @@ struct cql_session
 	cql__tokenmap *tokenmap;
 	int		   *tm_hosts;		/* token map host index -> hosts index */
 	keyspace_replication *keyspaces;
+	cql_udt_info *udts;			/* every keyspace's user-defined types */
+	int			nudts;
 	int			nkeyspaces;
 
 	cql_future *waiters;		/* connect futures */
@@ -142,5 +144,6 @@ extern void cql__internal_query(cql_session *s, const char *cql,
 
 /* in topology.c */
 extern void cql__refresh_topology(cql_session *s);
+extern void cql__free_udts(cql_session *s);
 
 #endif							/* CQL_SESSION_H */

@@ -28,6 +28,7 @@ typedef struct refresh_state
 	cql_result *peers;
 	bool		peers_v2;
 	cql_result *keyspaces;
+	cql_result *types;
 } refresh_state;
 
 
@@ -233,12 +234,132 @@ build_tokenmap(cql_session *s)
 	s->tm_hosts = map;
 }
 
+/* the strings of a list<text> cell, malloc'd; NULL on failure */
+static char **
+cell_text_list(cql_slice v, const cql_type *t, int *n)
+{
+	cql_iter	it;
+	cql_slice	e;
+	char	  **out;
+	int			k = 0;
+
+	*n = 0;
+	if (v.len < 0 || cql_iter_begin(v, t, &it) != CQL_OK)
+		return NULL;
+	out = calloc((size_t) (cql_iter_size(&it) > 0 ? cql_iter_size(&it) : 1), sizeof(char *));
+	if (out == NULL)
+		return NULL;
+	while (cql_iter_next(&it, &e) == 1 && k < cql_iter_size(&it))
+	{
+		size_t		len = e.len > 0 ? (size_t) e.len : 0;
+
+		out[k] = malloc(len + 1);
+		if (out[k] == NULL)
+			break;
+		if (len)
+			memcpy(out[k], e.data, len);
+		out[k][len] = '\0';
+		k++;
+	}
+	*n = k;
+	return out;
+}
+
+void
+cql__free_udts(cql_session *s)
+{
+	for (int i = 0; i < s->nudts; i++)
+	{
+		cql_udt_info *u = &s->udts[i];
+
+		for (int f = 0; f < u->nfields; f++)
+		{
+			free((char *) u->field_names[f]);
+			free((char *) u->field_types[f]);
+		}
+		free((void *) u->field_names);
+		free((void *) u->field_types);
+		free((char *) u->keyspace);
+		free((char *) u->name);
+	}
+	free(s->udts);
+	s->udts = NULL;
+	s->nudts = 0;
+}
+
+/* The user-defined types of every keyspace, from system_schema.types. */
+static void
+apply_types(cql_session *s, const cql_result *res)
+{
+	int			i_ks = column_index(res, "keyspace_name");
+	int			i_name = column_index(res, "type_name");
+	int			i_fn = column_index(res, "field_names");
+	int			i_ft = column_index(res, "field_types");
+	cql_row_cursor cur;
+	cql_slice  *cells;
+	cql_udt_info *udts;
+	int			n = 0;
+
+	if (i_ks < 0 || i_name < 0 || i_fn < 0 || i_ft < 0)
+		return;
+	cells = malloc(sizeof(cql_slice) * (size_t) res->ncolumns);
+	udts = calloc((size_t) (res->nrows > 0 ? res->nrows : 1), sizeof(cql_udt_info));
+	if (cells == NULL || udts == NULL)
+	{
+		free(cells);
+		free(udts);
+		return;
+	}
+	cql_result_rows(res, &cur);
+	while (cql_row_next(&cur, cells))
+	{
+		cql_udt_info *u = &udts[n];
+		char		buf[256];
+		int			nn;
+		int			nt;
+		char	  **names = cell_text_list(cells[i_fn], res->columns[i_fn].type, &nn);
+		char	  **types = cell_text_list(cells[i_ft], res->columns[i_ft].type, &nt);
+
+		cell_text(cells[i_ks], buf, sizeof(buf));
+		u->keyspace = strdup(buf);
+		cell_text(cells[i_name], buf, sizeof(buf));
+		u->name = strdup(buf);
+		u->field_names = (const char *const *) names;
+		u->field_types = (const char *const *) types;
+		u->nfields = nn < nt ? nn : nt;
+		if (u->keyspace == NULL || u->name == NULL || names == NULL || types == NULL)
+		{
+			for (int f = 0; f < nn; f++)
+				free(names[f]);
+			for (int f = 0; f < nt; f++)
+				free(types[f]);
+			free(names);
+			free(types);
+			free((char *) u->keyspace);
+			free((char *) u->name);
+			memset(u, 0, sizeof(*u));
+			continue;
+		}
+		/* field lists of unequal length would be a broken row: keep the common part */
+		for (int f = u->nfields; f < nn; f++)
+			free(names[f]);
+		for (int f = u->nfields; f < nt; f++)
+			free(types[f]);
+		n++;
+	}
+	free(cells);
+	cql__free_udts(s);
+	s->udts = udts;
+	s->nudts = n;
+}
+
 static void
 refresh_abort(refresh_state *st)
 {
 	cql_result_free(st->local);
 	cql_result_free(st->peers);
 	cql_result_free(st->keyspaces);
+	cql_result_free(st->types);
 	free(st);
 }
 
@@ -290,6 +411,9 @@ refresh_done(cql_session *s, refresh_state *st)
 	}
 	if (st->keyspaces && st->keyspaces->kind == CQL_RESULT_ROWS)
 		apply_keyspaces(s, st->keyspaces);
+	if (st->types && st->types->kind == CQL_RESULT_ROWS)
+		apply_types(s, st->types);
+	cql_result_free(st->types);
 	cql_result_free(st->local);
 	cql_result_free(st->peers);
 	cql_result_free(st->keyspaces);
@@ -316,6 +440,21 @@ refresh_stopping(cql_session *s, refresh_state *st, cql_response *resp)
 }
 
 static void
+got_types(cql_session *s, int rc, cql_response *resp, const cql_error *err, void *arg)
+{
+	refresh_state *st = arg;
+
+	(void) err;
+	if (refresh_stopping(s, st, resp))
+		return;
+	if (rc == CQL_OK && resp->header.opcode == CQL_OP_RESULT)
+		st->types = resp;
+	else if (resp)
+		cql_result_free(resp);
+	refresh_done(s, st);
+}
+
+static void
 got_keyspaces(cql_session *s, int rc, cql_response *resp, const cql_error *err, void *arg)
 {
 	refresh_state *st = arg;
@@ -327,7 +466,8 @@ got_keyspaces(cql_session *s, int rc, cql_response *resp, const cql_error *err, 
 		st->keyspaces = resp;
 	else if (resp)
 		cql_result_free(resp);
-	refresh_done(s, st);
+	cql__internal_query(s, "SELECT keyspace_name, type_name, field_names, field_types FROM system_schema.types",
+						got_types, st);
 }
 
 static void

@@ -16,6 +16,11 @@
  */
 #include "postgres.h"
 
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
@@ -229,4 +234,57 @@ cqlfdw_meta_column(const CqlTableMeta *meta, const char *name)
 		if (strcmp(meta->columns[i].name, name) == 0)
 			return i;
 	return -1;
+}
+
+PG_FUNCTION_INFO_V1(cql_fdw_udts);
+
+/*
+ * cql_fdw_udts(server name): the user-defined types the server's cluster
+ * has, one row per field, from the session's UDT registry (read again
+ * first, so types made a moment ago are there).
+ */
+Datum
+cql_fdw_udts(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ForeignServer *server = GetForeignServerByName(NameStr(*PG_GETARG_NAME(0)), false);
+	AclResult	aclresult;
+	UserMapping *user;
+	CqlServerOptions opts;
+	cql_session *s;
+	cql_future *f;
+	cql_result *res;
+
+	aclresult = pg_foreign_server_aclcheck(server->serverid, GetUserId(), ACL_USAGE);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
+	InitMaterializedSRF(fcinfo, 0);
+	user = GetUserMapping(GetUserId(), server->serverid);
+	cqlfdw_server_options(server, user, &opts);
+	s = cqlfdw_get_session(user, &opts);
+	f = cql_session_refresh(s);
+	if (f == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	cqlfdw_wait_owned(f);
+	res = cqlfdw_finish(f, NULL, server->servername);
+	cql_result_free(res);
+
+	for (int i = 0; i < cql_session_udt_count(s); i++)
+	{
+		const cql_udt_info *u = cql_session_udt(s, i);
+
+		for (int k = 0; k < u->nfields; k++)
+		{
+			Datum		values[5];
+			bool		nulls[5] = {0};
+
+			values[0] = CStringGetTextDatum(u->keyspace);
+			values[1] = CStringGetTextDatum(u->name);
+			values[2] = Int32GetDatum(k + 1);
+			values[3] = CStringGetTextDatum(u->field_names[k]);
+			values[4] = CStringGetTextDatum(u->field_types[k]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
 }
