@@ -34,6 +34,8 @@ CREATE FOREIGN TABLE t (id int, v text) SERVER cluster
   OPTIONS (keyspace 'cqlfdw_fault', read_consistency 'ONE');
 CREATE FOREIGN TABLE t_quorum (id int, v text) SERVER cluster
   OPTIONS (keyspace 'cqlfdw_fault', table 't', read_consistency 'QUORUM');
+CREATE FOREIGN TABLE t_all (id int, v text) SERVER cluster
+  OPTIONS (keyspace 'cqlfdw_fault', table 't', read_consistency 'ALL');
 CREATE FOREIGN TABLE t1 (id int, v text) SERVER cluster
   OPTIONS (keyspace 'cqlfdw_fault1', table 't');
 
@@ -87,6 +89,19 @@ SELECT count(*), sum(id) FROM t;
 SELECT count(*), sum(id) FROM t;
 SELECT count(*), sum(id) FROM t_quorum;
 SELECT v FROM t WHERE id = 42;
+-- ALL needs the dead node: a clear Unavailable error, and the session goes on
+-- (which live node answers last is the plan's choice: masked)
+DO $$
+DECLARE
+  detail text;
+BEGIN
+  PERFORM count(*) FROM t_all;
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+  RAISE NOTICE '%: %', SQLSTATE, SQLERRM;
+  RAISE NOTICE '%', regexp_replace(detail, 'from [0-9.]+:[0-9]+', 'from <node>');
+END $$;
+SELECT count(*) FROM t;
 
 -- a second node down: QUORUM is impossible, and the error says why
 \! test/env/env.sh cluster-node 3 kill >/dev/null 2>&1
