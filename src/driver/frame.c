@@ -674,6 +674,43 @@ trim(const char **p, size_t *n)
 		(*n)--;
 }
 
+/* A UserType name or field name: hex-encoded UTF-8; NULL if it is not. */
+static char *
+hex_name(cql__arena *a, const char *p, size_t n)
+{
+	char	   *out;
+
+	if (n % 2 != 0)
+		return NULL;
+	out = cql__arena_alloc(a, n / 2 + 1);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n / 2; i++)
+	{
+		int			v = 0;
+
+		for (int j = 0; j < 2; j++)
+		{
+			char		c = p[2 * i + j];
+
+			v <<= 4;
+			if (c >= '0' && c <= '9')
+				v |= c - '0';
+			else if (c >= 'a' && c <= 'f')
+				v |= c - 'a' + 10;
+			else if (c >= 'A' && c <= 'F')
+				v |= c - 'A' + 10;
+			else
+				return NULL;
+		}
+		if (v == 0)
+			return NULL;
+		out[i] = (char) v;
+	}
+	out[n / 2] = '\0';
+	return out;
+}
+
 static int
 type_from_class(const char *cls, size_t n, cql__arena *a, int depth,
 				const cql_type **out, cql_error *err)
@@ -695,6 +732,123 @@ type_from_class(const char *cls, size_t n, cql__arena *a, int depth,
 	{
 		name += plen;
 		nlen -= plen;
+	}
+
+	/*
+	 * Parameterised collection classes, as they appear inside a vector's
+	 * element class: FrozenType and ReversedType are transparent, the
+	 * others become the descriptors their CQL ids would give.
+	 */
+	{
+		static const struct
+		{
+			const char *cls;
+			int			id;
+		}			params[] = {
+			{"FrozenType(", -1}, {"ReversedType(", -1}, {"ListType(", CQL_TYPE_LIST},
+			{"SetType(", CQL_TYPE_SET}, {"MapType(", CQL_TYPE_MAP},
+			{"TupleType(", CQL_TYPE_TUPLE}, {"UserType(", CQL_TYPE_UDT},
+		};
+
+		for (size_t k = 0; k < sizeof(params) / sizeof(params[0]); k++)
+		{
+			size_t		cl = strlen(params[k].cls);
+			const char *args;
+			size_t		alen;
+			const char **part;
+			size_t	   *plens;
+			int			nparts = 0;
+			int			maxparts = 1;
+			int			level = 0;
+			size_t		from = 0;
+			int			rc;
+			int			first;
+
+			if (nlen <= cl || memcmp(name, params[k].cls, cl) != 0 || name[nlen - 1] != ')')
+				continue;
+			args = name + cl;
+			alen = nlen - cl - 1;
+			for (size_t i = 0; i < alen; i++)
+				if (args[i] == ',')
+					maxparts++;
+			part = cql__arena_alloc(a, sizeof(char *) * (size_t) maxparts);
+			plens = cql__arena_alloc(a, sizeof(size_t) * (size_t) maxparts);
+			CHECK_MEM(part);
+			CHECK_MEM(plens);
+			/* split at top-level commas */
+			for (size_t i = 0; i <= alen; i++)
+			{
+				if (i < alen && args[i] == '(')
+					level++;
+				else if (i < alen && args[i] == ')')
+					level--;
+				else if (i == alen || (args[i] == ',' && level == 0))
+				{
+					if (nparts == maxparts)
+						goto bad;
+					part[nparts] = args + from;
+					plens[nparts] = i - from;
+					trim(&part[nparts], &plens[nparts]);
+					nparts++;
+					from = i + 1;
+				}
+			}
+			if (level != 0)
+				goto bad;
+			if (params[k].id == -1)
+			{
+				if (nparts != 1)
+					goto bad;
+				return type_from_class(part[0], plens[0], a, depth + 1, out, err);
+			}
+			if ((params[k].id == CQL_TYPE_LIST || params[k].id == CQL_TYPE_SET) && nparts != 1)
+				goto bad;
+			if (params[k].id == CQL_TYPE_MAP && nparts != 2)
+				goto bad;
+			/* UserType(keyspace, hex name, hex field:class, ...) */
+			first = params[k].id == CQL_TYPE_UDT ? 2 : 0;
+			if (nparts < first)
+				goto bad;
+			t = cql__arena_alloc(a, sizeof(cql_type));
+			CHECK_MEM(t);
+			memset(t, 0, sizeof(*t));
+			t->id = params[k].id;
+			t->nsub = nparts - first;
+			t->sub = cql__arena_alloc(a, sizeof(cql_type *) * (t->nsub ? t->nsub : 1));
+			CHECK_MEM(t->sub);
+			t->custom_class = cql__arena_strndup(a, (const uint8_t *) cls, n);
+			CHECK_MEM(t->custom_class);
+			if (t->id == CQL_TYPE_UDT)
+			{
+				t->keyspace = cql__arena_strndup(a, (const uint8_t *) part[0], plens[0]);
+				t->name = hex_name(a, part[1], plens[1]);
+				t->field_names = cql__arena_alloc(a, sizeof(char *) * (t->nsub ? t->nsub : 1));
+				if (!t->keyspace || !t->name || !t->field_names)
+					goto bad;
+			}
+			for (int i = 0; i < t->nsub; i++)
+			{
+				const char *p = part[first + i];
+				size_t		pl = plens[first + i];
+
+				if (t->id == CQL_TYPE_UDT)
+				{
+					const char *colon = memchr(p, ':', pl);
+
+					if (colon == NULL)
+						goto bad;
+					t->field_names[i] = hex_name(a, p, (size_t) (colon - p));
+					if (t->field_names[i] == NULL)
+						goto bad;
+					pl -= (size_t) (colon - p) + 1;
+					p = colon + 1;
+				}
+				if ((rc = type_from_class(p, pl, a, depth + 1, &t->sub[i], err)) != CQL_OK)
+					return rc;
+			}
+			*out = t;
+			return CQL_OK;
+		}
 	}
 
 	/* VectorType(<element class> , <dimension>) */

@@ -868,7 +868,8 @@ TEST(resp_custom_class_forms)
 		{MARSHAL "VectorType(" MARSHAL "UTF8Type , 1024)", CQL_TYPE_VECTOR, 1024, CQL_TYPE_VARCHAR},
 		{MARSHAL "VectorType(" MARSHAL "LongType , 2)", CQL_TYPE_VECTOR, 2, CQL_TYPE_BIGINT},
 		{MARSHAL "VectorType(com.example.Foo , 2)", CQL_TYPE_VECTOR, 2, CQL_TYPE_CUSTOM},
-		{MARSHAL "VectorType(" MARSHAL "ListType(" MARSHAL "Int32Type) , 5)", CQL_TYPE_VECTOR, 5, CQL_TYPE_CUSTOM},
+		{MARSHAL "VectorType(" MARSHAL "ListType(" MARSHAL "Int32Type) , 5)", CQL_TYPE_VECTOR, 5, CQL_TYPE_LIST},
+		{MARSHAL "VectorType(" MARSHAL "FrozenType(" MARSHAL "SetType(" MARSHAL "UTF8Type)) , 2)", CQL_TYPE_VECTOR, 2, CQL_TYPE_SET},
 		{"com.example.Type", CQL_TYPE_CUSTOM, 0, -1},
 		{"", CQL_TYPE_CUSTOM, 0, -1},
 		{MARSHAL "VectorType", CQL_TYPE_CUSTOM, 0, -1},
@@ -915,6 +916,46 @@ TEST(resp_custom_class_forms)
 				cql__response_free(&r);
 		}
 	}
+}
+
+/* collection classes inside a vector's element class, UserType included */
+TEST(resp_custom_class_nested)
+{
+	cql_response r;
+	cql_error	err;
+	const cql_type *e;
+
+	/* vector<frozen<map<text, tuple<int, frozen<address>>>>, 2> */
+	REQUIRE(decode_custom_class(MARSHAL "VectorType(" MARSHAL "FrozenType(" MARSHAL "MapType("
+								MARSHAL "UTF8Type," MARSHAL "TupleType(" MARSHAL "Int32Type,"
+								MARSHAL "UserType(ks,61646472657373,"
+								"737472656574:" MARSHAL "UTF8Type,"
+								"5a697020436f6465:" MARSHAL "Int32Type)))) , 2)",
+								&r, &err) == CQL_OK);
+	e = r.columns[0].type->sub[0];
+	CHECK_INT(e->id, CQL_TYPE_MAP);
+	REQUIRE(e->nsub == 2);
+	CHECK_INT(e->sub[0]->id, CQL_TYPE_VARCHAR);
+	CHECK_INT(e->sub[1]->id, CQL_TYPE_TUPLE);
+	REQUIRE(e->sub[1]->nsub == 2);
+	CHECK_INT(e->sub[1]->sub[0]->id, CQL_TYPE_INT);
+	e = e->sub[1]->sub[1];
+	CHECK_INT(e->id, CQL_TYPE_UDT);
+	CHECK_STR(e->keyspace, "ks");
+	CHECK_STR(e->name, "address");
+	REQUIRE(e->nsub == 2);
+	CHECK_STR(e->field_names[0], "street");
+	CHECK_STR(e->field_names[1], "Zip Code");
+	CHECK_INT(e->sub[1]->id, CQL_TYPE_INT);
+	cql__response_free(&r);
+
+	/* malformed: a map of one parameter, a bad hex name, unbalanced parentheses */
+	CHECK_INT(decode_custom_class(MARSHAL "VectorType(" MARSHAL "MapType(" MARSHAL "UTF8Type) , 2)",
+								  &r, &err), CQL_EPROTO);
+	CHECK_INT(decode_custom_class(MARSHAL "VectorType(" MARSHAL "UserType(ks,zz,"
+								  "61:" MARSHAL "UTF8Type) , 2)", &r, &err), CQL_EPROTO);
+	CHECK_INT(decode_custom_class(MARSHAL "VectorType(" MARSHAL "ListType(" MARSHAL "UTF8Type , 2)",
+								  &r, &err), CQL_EPROTO);
 }
 
 /* list<list<...<int>...>>: 64 levels of nesting are accepted, 65 are not */
