@@ -458,13 +458,19 @@ host_event(cql_conn *c, void *arg, cql_response *resp)
 		if (inet_ntop(resp->event_addrlen == 4 ? AF_INET : AF_INET6,
 					  resp->event_addr, addr, sizeof(addr)))
 		{
+			bool		known = false;
+
 			for (int i = 0; i < s->nhosts; i++)
 				if (strcmp(s->hosts[i]->address, addr) == 0 &&
 					s->hosts[i]->port == resp->event_port)
 				{
 					s->hosts[i]->down = false;
 					s->hosts[i]->backoff_ms = 0;
+					known = !s->hosts[i]->removed;
 				}
+			/* a node we do not know (or thought gone): read the topology */
+			if (!known)
+				cql__refresh_topology(s);
 		}
 	}
 	else

@@ -29,6 +29,7 @@ typedef struct refresh_state
 	bool		peers_v2;
 	cql_result *keyspaces;
 	cql_result *types;
+	int			control;		/* the control host the answers came from */
 } refresh_state;
 
 
@@ -375,6 +376,18 @@ refresh_done(cql_session *s, refresh_state *st)
 	}
 
 	/* system.local always has its row; without it, keep what we know */
+	/*
+	 * Answers from a control connection that has since died describe that
+	 * node as "local": the new control reads everything again instead.
+	 */
+	if (s->control != st->control)
+	{
+		cql_result_free(st->local);
+		cql_result_free(st->peers);
+		st->local = st->peers = NULL;
+		if (s->control >= 0)
+			s->refresh_again = true;
+	}
 	if (st->local && st->local->kind == CQL_RESULT_ROWS && st->local->nrows == 1 &&
 		s->control >= 0)
 	{
@@ -403,9 +416,13 @@ refresh_done(cql_session *s, refresh_state *st)
 				apply_host_row(s, st->peers, cells, NULL);
 			free(cells);
 		}
-		/* configured hosts that are not in the cluster are not used */
-		for (int i = 0; i < s->nhosts; i++)
-			s->hosts[i]->removed = !s->hosts[i]->in_topology && i != s->control;
+		/*
+		 * Hosts that are not in the cluster are not used; but only a
+		 * complete answer (the peers too) says which those are.
+		 */
+		if (st->peers && st->peers->kind == CQL_RESULT_ROWS)
+			for (int i = 0; i < s->nhosts; i++)
+				s->hosts[i]->removed = !s->hosts[i]->in_topology && i != s->control;
 		build_tokenmap(s);
 		s->topology_loaded = true;
 	}
@@ -545,6 +562,7 @@ cql__refresh_topology(cql_session *s)
 	st = calloc(1, sizeof(refresh_state));
 	if (st == NULL)
 		return;
+	st->control = s->control;
 	s->refreshing = true;
 	if (s->registered_control != s->control)
 	{
