@@ -25,6 +25,29 @@ ALTER SERVER opt_srv OPTIONS (SET fetch_size '1000001');
 ALTER SERVER opt_srv OPTIONS (SET connect_timeout '-5');
 ALTER SERVER opt_srv OPTIONS (SET read_consistency 'SERIAL');
 ALTER SERVER opt_srv OPTIONS (SET read_consistency 'MOST');
+-- writes take ANY but no serial level; serial_consistency only serial levels
+ALTER SERVER opt_srv OPTIONS (ADD write_consistency 'SERIAL');
+ALTER SERVER opt_srv OPTIONS (ADD write_consistency 'LOCAL_SERIAL');
+ALTER SERVER opt_srv OPTIONS (ADD write_consistency 'any');
+ALTER SERVER opt_srv OPTIONS (ADD serial_consistency 'QUORUM');
+ALTER SERVER opt_srv OPTIONS (ADD serial_consistency 'local_serial');
+ALTER SERVER opt_srv OPTIONS (ADD async_capable 'maybe');
+ALTER SERVER opt_srv OPTIONS (ADD inflight_writes '0');
+ALTER SERVER opt_srv OPTIONS (ADD inflight_writes '8193');
+ALTER SERVER opt_srv OPTIONS (ADD direct_modify 'off');
+ALTER SERVER opt_srv OPTIONS (DROP write_consistency, DROP serial_consistency, DROP direct_modify);
+CREATE FOREIGN TABLE opt_w (a int) SERVER opt_srv OPTIONS (keyspace 'ks', ttl '-1');
+CREATE FOREIGN TABLE opt_w (a int) SERVER opt_srv OPTIONS (keyspace 'ks', ttl '630720001');
+CREATE FOREIGN TABLE opt_w (a int) SERVER opt_srv OPTIONS (keyspace 'ks', allow_filtering 'yes please');
+CREATE FOREIGN TABLE opt_w (a int OPTIONS (partition_key '0')) SERVER opt_srv OPTIONS (keyspace 'ks');
+CREATE FOREIGN TABLE opt_w (a int OPTIONS (clustering_order 'up')) SERVER opt_srv OPTIONS (keyspace 'ks');
+CREATE FOREIGN TABLE opt_w (a int OPTIONS (partition_key '1', cql_type 'int'),
+                            b int OPTIONS (clustering_key '1', clustering_order 'DESC'),
+                            c int OPTIONS (static 'true'))
+  SERVER opt_srv OPTIONS (keyspace 'ks', ttl '86400', allow_filtering 'true',
+                          write_consistency 'EACH_QUORUM', serial_consistency 'LOCAL_SERIAL',
+                          inflight_writes '64', async_capable 'true', direct_modify 'false');
+DROP FOREIGN TABLE opt_w;
 ALTER SERVER opt_srv OPTIONS (SET hosts ' , ');
 ALTER SERVER opt_srv OPTIONS (ADD compression 'zstd');
 ALTER SERVER opt_srv OPTIONS (ADD tls 'on');

@@ -30,6 +30,9 @@
 #define CQLFDW_DEFAULT_REQUEST_TIMEOUT	12000	/* ms */
 #define CQLFDW_MAX_FETCH_SIZE			1000000
 #define CQLFDW_DEFAULT_HEARTBEAT		30000	/* ms */
+#define CQLFDW_DEFAULT_INFLIGHT			128 /* writes in flight per table */
+#define CQLFDW_MAX_INFLIGHT				8192
+#define CQLFDW_MAX_TTL					630720000	/* 20 years, Cassandra's limit */
 
 typedef enum CqlTlsMode
 {
@@ -49,6 +52,11 @@ typedef struct CqlServerOptions
 	int			request_timeout;
 	int			fetch_size;
 	int			read_consistency;
+	int			write_consistency;
+	int			serial_consistency;
+	bool		async_capable;
+	bool		direct_modify;	/* UPDATE/DELETE sent without reading first */
+	int			inflight_writes;
 	int			heartbeat_interval;
 	int			speculative_delay;	/* ms; 0: off */
 	int			speculative_max;
@@ -70,6 +78,13 @@ typedef struct CqlTableOptions
 	char	   *table;
 	int			fetch_size;
 	int			read_consistency;
+	int			write_consistency;
+	int			serial_consistency;
+	bool		allow_filtering;
+	bool		async_capable;
+	bool		direct_modify;
+	int			inflight_writes;
+	int			ttl;			/* seconds; 0: none */
 } CqlTableOptions;
 
 /* Cassandra's view of a table (schema.c) */

@@ -43,7 +43,14 @@ typedef enum OptionKind
 	OPT_FILE,					/* a path on the PostgreSQL server: superuser only */
 	OPT_PASSWORD_REQUIRED,
 	OPT_MILLISECONDS_OR_ZERO,
-	OPT_SPECULATIVE_MAX
+	OPT_SPECULATIVE_MAX,
+	OPT_WRITE_CONSISTENCY,		/* any level but the serial ones */
+	OPT_SERIAL_CONSISTENCY,		/* SERIAL or LOCAL_SERIAL */
+	OPT_BOOLEAN,
+	OPT_TTL,					/* seconds, 0 = none */
+	OPT_INFLIGHT,				/* writes in flight at once */
+	OPT_KEY_POSITION,			/* 1-based position in a key */
+	OPT_CLUSTERING_ORDER		/* asc or desc */
 } OptionKind;
 
 typedef struct CqlOption
@@ -61,6 +68,11 @@ static const CqlOption valid_options[] = {
 	{"request_timeout", ForeignServerRelationId, OPT_MILLISECONDS},
 	{"fetch_size", ForeignServerRelationId, OPT_FETCH_SIZE},
 	{"read_consistency", ForeignServerRelationId, OPT_CONSISTENCY},
+	{"write_consistency", ForeignServerRelationId, OPT_WRITE_CONSISTENCY},
+	{"serial_consistency", ForeignServerRelationId, OPT_SERIAL_CONSISTENCY},
+	{"async_capable", ForeignServerRelationId, OPT_BOOLEAN},
+	{"direct_modify", ForeignServerRelationId, OPT_BOOLEAN},
+	{"inflight_writes", ForeignServerRelationId, OPT_INFLIGHT},
 	{"heartbeat_interval", ForeignServerRelationId, OPT_MILLISECONDS},
 	{"speculative_delay", ForeignServerRelationId, OPT_MILLISECONDS_OR_ZERO},
 	{"speculative_max", ForeignServerRelationId, OPT_SPECULATIVE_MAX},
@@ -77,12 +89,26 @@ static const CqlOption valid_options[] = {
 	{"table", ForeignTableRelationId, OPT_IDENTIFIER},
 	{"fetch_size", ForeignTableRelationId, OPT_FETCH_SIZE},
 	{"read_consistency", ForeignTableRelationId, OPT_CONSISTENCY},
+	{"write_consistency", ForeignTableRelationId, OPT_WRITE_CONSISTENCY},
+	{"serial_consistency", ForeignTableRelationId, OPT_SERIAL_CONSISTENCY},
+	{"allow_filtering", ForeignTableRelationId, OPT_BOOLEAN},
+	{"async_capable", ForeignTableRelationId, OPT_BOOLEAN},
+	{"direct_modify", ForeignTableRelationId, OPT_BOOLEAN},
+	{"inflight_writes", ForeignTableRelationId, OPT_INFLIGHT},
+	{"ttl", ForeignTableRelationId, OPT_TTL},
 	{"column_name", AttributeRelationId, OPT_IDENTIFIER},
+	{"partition_key", AttributeRelationId, OPT_KEY_POSITION},
+	{"clustering_key", AttributeRelationId, OPT_KEY_POSITION},
+	{"clustering_order", AttributeRelationId, OPT_CLUSTERING_ORDER},
+	{"static", AttributeRelationId, OPT_BOOLEAN},
+	{"cql_type", AttributeRelationId, OPT_IDENTIFIER},
 	{NULL, InvalidOid, OPT_STRING}
 };
 
 static int	parse_int_option(DefElem *def, int min, int max);
 static int	parse_consistency(DefElem *def);
+static int	parse_write_consistency(DefElem *def);
+static int	parse_serial_consistency(DefElem *def);
 static CqlTlsMode parse_tls_mode(DefElem *def);
 static void check_option_value(const CqlOption *opt, DefElem *def);
 
@@ -161,6 +187,32 @@ check_option_value(const CqlOption *opt, DefElem *def)
 			break;
 		case OPT_CONSISTENCY:
 			(void) parse_consistency(def);
+			break;
+		case OPT_WRITE_CONSISTENCY:
+			(void) parse_write_consistency(def);
+			break;
+		case OPT_SERIAL_CONSISTENCY:
+			(void) parse_serial_consistency(def);
+			break;
+		case OPT_BOOLEAN:
+			(void) defGetBoolean(def);
+			break;
+		case OPT_TTL:
+			/* Cassandra's limit: 20 years */
+			(void) parse_int_option(def, 0, CQLFDW_MAX_TTL);
+			break;
+		case OPT_INFLIGHT:
+			(void) parse_int_option(def, 1, CQLFDW_MAX_INFLIGHT);
+			break;
+		case OPT_KEY_POSITION:
+			(void) parse_int_option(def, 1, 64);
+			break;
+		case OPT_CLUSTERING_ORDER:
+			if (pg_strcasecmp(value, "asc") != 0 && pg_strcasecmp(value, "desc") != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, value),
+						 errhint("Valid values are asc and desc.")));
 			break;
 		case OPT_COMPRESSION:
 			if (strcmp(value, "none") != 0 && strcmp(value, "lz4") != 0)
@@ -252,6 +304,35 @@ parse_consistency(DefElem *def)
 	return cl;
 }
 
+static int
+parse_write_consistency(DefElem *def)
+{
+	const char *value = defGetString(def);
+	int			cl = cql_consistency_from_name(value);
+
+	/* serial levels only apply to the Paxos phase of conditional writes */
+	if (cl < 0 || cl == CQL_CONSISTENCY_SERIAL || cl == CQL_CONSISTENCY_LOCAL_SERIAL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, value),
+				 errhint("Valid values are ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE.")));
+	return cl;
+}
+
+static int
+parse_serial_consistency(DefElem *def)
+{
+	const char *value = defGetString(def);
+	int			cl = cql_consistency_from_name(value);
+
+	if (cl != CQL_CONSISTENCY_SERIAL && cl != CQL_CONSISTENCY_LOCAL_SERIAL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, value),
+				 errhint("Valid values are SERIAL and LOCAL_SERIAL.")));
+	return cl;
+}
+
 static CqlTlsMode
 parse_tls_mode(DefElem *def)
 {
@@ -293,6 +374,9 @@ cqlfdw_server_options(ForeignServer *server, UserMapping *user,
 	opts->speculative_delay = 0;	/* off: it costs load on the cluster */
 	opts->speculative_max = 1;
 	opts->tls = CQL_TLS_OFF;
+	opts->write_consistency = CQL_CONSISTENCY_LOCAL_QUORUM;
+	opts->serial_consistency = CQL_CONSISTENCY_SERIAL;
+	opts->inflight_writes = CQLFDW_DEFAULT_INFLIGHT;
 
 	foreach(lc, server->options)
 	{
@@ -312,6 +396,16 @@ cqlfdw_server_options(ForeignServer *server, UserMapping *user,
 			opts->fetch_size = parse_int_option(def, 1, CQLFDW_MAX_FETCH_SIZE);
 		else if (strcmp(def->defname, "read_consistency") == 0)
 			opts->read_consistency = parse_consistency(def);
+		else if (strcmp(def->defname, "write_consistency") == 0)
+			opts->write_consistency = parse_write_consistency(def);
+		else if (strcmp(def->defname, "serial_consistency") == 0)
+			opts->serial_consistency = parse_serial_consistency(def);
+		else if (strcmp(def->defname, "async_capable") == 0)
+			opts->async_capable = defGetBoolean(def);
+		else if (strcmp(def->defname, "direct_modify") == 0)
+			opts->direct_modify = defGetBoolean(def);
+		else if (strcmp(def->defname, "inflight_writes") == 0)
+			opts->inflight_writes = parse_int_option(def, 1, CQLFDW_MAX_INFLIGHT);
 		else if (strcmp(def->defname, "heartbeat_interval") == 0)
 			opts->heartbeat_interval = parse_int_option(def, 1, INT_MAX);
 		else if (strcmp(def->defname, "speculative_delay") == 0)
@@ -357,6 +451,11 @@ cqlfdw_table_options(Oid relid, const CqlServerOptions *server,
 	memset(opts, 0, sizeof(*opts));
 	opts->fetch_size = server->fetch_size;
 	opts->read_consistency = server->read_consistency;
+	opts->write_consistency = server->write_consistency;
+	opts->serial_consistency = server->serial_consistency;
+	opts->async_capable = server->async_capable;
+	opts->direct_modify = server->direct_modify;
+	opts->inflight_writes = server->inflight_writes;
 	foreach(lc, table->options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
@@ -369,6 +468,20 @@ cqlfdw_table_options(Oid relid, const CqlServerOptions *server,
 			opts->fetch_size = parse_int_option(def, 1, CQLFDW_MAX_FETCH_SIZE);
 		else if (strcmp(def->defname, "read_consistency") == 0)
 			opts->read_consistency = parse_consistency(def);
+		else if (strcmp(def->defname, "write_consistency") == 0)
+			opts->write_consistency = parse_write_consistency(def);
+		else if (strcmp(def->defname, "serial_consistency") == 0)
+			opts->serial_consistency = parse_serial_consistency(def);
+		else if (strcmp(def->defname, "allow_filtering") == 0)
+			opts->allow_filtering = defGetBoolean(def);
+		else if (strcmp(def->defname, "async_capable") == 0)
+			opts->async_capable = defGetBoolean(def);
+		else if (strcmp(def->defname, "direct_modify") == 0)
+			opts->direct_modify = defGetBoolean(def);
+		else if (strcmp(def->defname, "inflight_writes") == 0)
+			opts->inflight_writes = parse_int_option(def, 1, CQLFDW_MAX_INFLIGHT);
+		else if (strcmp(def->defname, "ttl") == 0)
+			opts->ttl = parse_int_option(def, 0, CQLFDW_MAX_TTL);
 	}
 	if (opts->keyspace == NULL)
 		ereport(ERROR,
