@@ -57,6 +57,7 @@ typedef struct CqlServerOptions
 	bool		async_capable;
 	bool		direct_modify;	/* UPDATE/DELETE sent without reading first */
 	int			inflight_writes;
+	bool		updatable;		/* false: INSERT, UPDATE, DELETE refused */
 	int			heartbeat_interval;
 	int			speculative_delay;	/* ms; 0: off */
 	int			speculative_max;
@@ -84,6 +85,7 @@ typedef struct CqlTableOptions
 	bool		async_capable;
 	bool		direct_modify;
 	int			inflight_writes;
+	bool		updatable;
 	int			ttl;			/* seconds; 0: none */
 } CqlTableOptions;
 

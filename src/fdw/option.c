@@ -73,6 +73,7 @@ static const CqlOption valid_options[] = {
 	{"async_capable", ForeignServerRelationId, OPT_BOOLEAN},
 	{"direct_modify", ForeignServerRelationId, OPT_BOOLEAN},
 	{"inflight_writes", ForeignServerRelationId, OPT_INFLIGHT},
+	{"updatable", ForeignServerRelationId, OPT_BOOLEAN},
 	{"heartbeat_interval", ForeignServerRelationId, OPT_MILLISECONDS},
 	{"speculative_delay", ForeignServerRelationId, OPT_MILLISECONDS_OR_ZERO},
 	{"speculative_max", ForeignServerRelationId, OPT_SPECULATIVE_MAX},
@@ -95,6 +96,7 @@ static const CqlOption valid_options[] = {
 	{"async_capable", ForeignTableRelationId, OPT_BOOLEAN},
 	{"direct_modify", ForeignTableRelationId, OPT_BOOLEAN},
 	{"inflight_writes", ForeignTableRelationId, OPT_INFLIGHT},
+	{"updatable", ForeignTableRelationId, OPT_BOOLEAN},
 	{"ttl", ForeignTableRelationId, OPT_TTL},
 	{"column_name", AttributeRelationId, OPT_IDENTIFIER},
 	{"partition_key", AttributeRelationId, OPT_KEY_POSITION},
@@ -377,6 +379,7 @@ cqlfdw_server_options(ForeignServer *server, UserMapping *user,
 	opts->write_consistency = CQL_CONSISTENCY_LOCAL_QUORUM;
 	opts->serial_consistency = CQL_CONSISTENCY_SERIAL;
 	opts->inflight_writes = CQLFDW_DEFAULT_INFLIGHT;
+	opts->updatable = true;
 
 	foreach(lc, server->options)
 	{
@@ -406,6 +409,8 @@ cqlfdw_server_options(ForeignServer *server, UserMapping *user,
 			opts->direct_modify = defGetBoolean(def);
 		else if (strcmp(def->defname, "inflight_writes") == 0)
 			opts->inflight_writes = parse_int_option(def, 1, CQLFDW_MAX_INFLIGHT);
+		else if (strcmp(def->defname, "updatable") == 0)
+			opts->updatable = defGetBoolean(def);
 		else if (strcmp(def->defname, "heartbeat_interval") == 0)
 			opts->heartbeat_interval = parse_int_option(def, 1, INT_MAX);
 		else if (strcmp(def->defname, "speculative_delay") == 0)
@@ -456,6 +461,7 @@ cqlfdw_table_options(Oid relid, const CqlServerOptions *server,
 	opts->async_capable = server->async_capable;
 	opts->direct_modify = server->direct_modify;
 	opts->inflight_writes = server->inflight_writes;
+	opts->updatable = server->updatable;
 	foreach(lc, table->options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
@@ -480,6 +486,8 @@ cqlfdw_table_options(Oid relid, const CqlServerOptions *server,
 			opts->direct_modify = defGetBoolean(def);
 		else if (strcmp(def->defname, "inflight_writes") == 0)
 			opts->inflight_writes = parse_int_option(def, 1, CQLFDW_MAX_INFLIGHT);
+		else if (strcmp(def->defname, "updatable") == 0)
+			opts->updatable = defGetBoolean(def);
 		else if (strcmp(def->defname, "ttl") == 0)
 			opts->ttl = parse_int_option(def, 0, CQLFDW_MAX_TTL);
 	}
