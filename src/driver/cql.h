@@ -660,7 +660,8 @@ extern const char *cql_session_local_dc(cql_session *s);
 
 /*
  * A counter bumped by every schema change event the control connection
- * receives: metadata cached with an older value may be stale.
+ * receives: metadata cached with an older value may be stale.  Values are
+ * unique within the process: no two sessions ever report the same epoch.
  */
 extern uint64_t cql_session_schema_epoch(cql_session *s);
 

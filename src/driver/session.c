@@ -122,6 +122,14 @@ dup_or_null(const char *p)
 	return p ? strdup(p) : NULL;
 }
 
+/*
+ * Schema epochs are unique within the process, not just within a session:
+ * each session starts its epochs in a range of its own, so metadata cached
+ * against a session that was freed can never match a new session that
+ * happens to get the same address.
+ */
+static uint64_t next_epoch_base = 0;
+
 cql_session *
 cql_session_new(cql_reactor *r, const cql_session_config *cfg, cql_error *err)
 {
@@ -136,6 +144,8 @@ cql_session_new(cql_reactor *r, const cql_session_config *cfg, cql_error *err)
 	if (s == NULL)
 		goto oom;
 	s->reactor = r;
+	next_epoch_base += UINT64_C(1) << 32;
+	s->schema_epoch = next_epoch_base;
 	s->port = cfg->port;
 	s->control = -1;
 	s->registered_control = -1;

@@ -1367,3 +1367,24 @@ TEST(cluster_two_dcs_local_given)
 {
 	two_dcs("dc2");
 }
+
+/*
+ * Metadata is cached against (session, schema epoch).  A session freed and
+ * a new one made, even at the same address, must never report an epoch the
+ * old one did, or stale metadata would be taken as current.
+ */
+TEST(cluster_schema_epochs_unique_across_sessions)
+{
+	cluster_env e;
+	uint64_t	first;
+
+	CLUSTER_START(e, 1, 0);
+	REQUIRE(cluster_session(&e));
+	first = cql_session_schema_epoch(e.s);
+	cql_session_free(e.s);
+	e.s = NULL;
+	REQUIRE(cluster_session(&e));
+	CHECK(cql_session_schema_epoch(e.s) != first);
+	CHECK(cql_session_schema_epoch(e.s) > first);
+	cluster_stop(&e);
+}
