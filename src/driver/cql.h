@@ -659,6 +659,13 @@ extern int	cql_session_host_count(cql_session *s, int *up);
 extern const char *cql_session_local_dc(cql_session *s);
 
 /*
+ * What the session knows of the node at an address (4 or 16 bytes, as an
+ * inet value decodes): 1 up, 0 down (its last connection attempt failed or
+ * the cluster said so), -1 not one of the session's hosts.
+ */
+extern int	cql_session_host_state(cql_session *s, const uint8_t *addr, int addrlen);
+
+/*
  * A counter bumped by every schema change event the control connection
  * receives: metadata cached with an older value may be stale.  Values are
  * unique within the process: no two sessions ever report the same epoch.

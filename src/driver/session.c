@@ -335,6 +335,26 @@ cql_session_host_count(cql_session *s, int *up)
 	return n;
 }
 
+int
+cql_session_host_state(cql_session *s, const uint8_t *addr, int addrlen)
+{
+	char		text[INET6_ADDRSTRLEN];
+	int			state = -1;
+
+	if ((addrlen != 4 && addrlen != 16) ||
+		inet_ntop(addrlen == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text)) == NULL)
+		return -1;
+	for (int i = 0; i < s->nhosts; i++)
+	{
+		if (s->hosts[i]->removed || strcmp(s->hosts[i]->address, text) != 0)
+			continue;
+		if (!s->hosts[i]->down)
+			return 1;
+		state = 0;
+	}
+	return state;
+}
+
 const char *
 cql_session_local_dc(cql_session *s)
 {

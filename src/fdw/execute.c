@@ -54,24 +54,46 @@ run(cql_session *s, const char *cql, int consistency, const char *server,
 }
 
 /*
- * Collect the distinct schema versions in the first column of a page into
- * versions (16 bytes each); returns the new count.
+ * Collect the distinct schema versions of a page into versions (16 bytes
+ * each); returns the new count.  The version is the last column; when there
+ * are two, the first is the node's address, and a node the session knows to
+ * be down is left out, as the reference drivers do: it cannot agree until it
+ * is back, and waiting for it would only delay every DDL statement by the
+ * whole timeout.
  */
 static int
-collect_versions(const cql_result *res, uint8 (*versions)[16], int n, int max)
+collect_versions(cql_session *s, const cql_result *res, uint8 (*versions)[16],
+				 int n, int max, int *skipped)
 {
 	cql_row_cursor cur;
-	cql_slice	cell;
+	cql_slice	cells[2];
+	int			ncols;
 
-	if (cql_result_kind(res) != CQL_RESULT_ROWS || cql_result_column_count(res) != 1)
+	if (cql_result_kind(res) != CQL_RESULT_ROWS)
+		return n;
+	ncols = cql_result_column_count(res);
+	if (ncols != 1 && ncols != 2)
 		return n;
 	cql_result_rows(res, &cur);
-	while (cql_row_next(&cur, &cell))
+	while (cql_row_next(&cur, cells) == 1)
 	{
+		cql_slice	version = cells[ncols - 1];
 		uint8		v[16];
 		bool		seen = false;
 
-		if (cell.len < 0 || cql_decode_uuid(cell, v) != CQL_OK)
+		if (ncols == 2)
+		{
+			uint8_t		addr[16];
+			int			addrlen;
+
+			if (cells[0].len >= 0 && cql_decode_inet(cells[0], addr, &addrlen) == CQL_OK &&
+				cql_session_host_state(s, addr, addrlen) == 0)
+			{
+				(*skipped)++;
+				continue;
+			}
+		}
+		if (version.len < 0 || cql_decode_uuid(version, v) != CQL_OK)
 			continue;			/* a peer still joining */
 		for (int i = 0; i < n; i++)
 			if (memcmp(versions[i], v, 16) == 0)
@@ -95,16 +117,17 @@ wait_for_schema_agreement(cql_session *s, const char *server)
 	{
 		uint8		versions[64][16];
 		int			n = 0;
+		int			skipped = 0;
 		cql_result *res;
 
 		/* both views from one node, the control connection's, as drivers do */
 		res = run(s, "SELECT schema_version FROM system.local WHERE key = 'local'",
 				  CQL_CONSISTENCY_ONE, server, true);
-		n = collect_versions(res, versions, n, 64);
+		n = collect_versions(s, res, versions, n, 64, &skipped);
 		cql_result_free(res);
-		res = run(s, "SELECT schema_version FROM system.peers",
+		res = run(s, "SELECT peer, schema_version FROM system.peers",
 				  CQL_CONSISTENCY_ONE, server, true);
-		n = collect_versions(res, versions, n, 64);
+		n = collect_versions(s, res, versions, n, 64, &skipped);
 		cql_result_free(res);
 		if (n <= 1)
 			return;
@@ -116,7 +139,8 @@ wait_for_schema_agreement(cql_session *s, const char *server)
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("nodes of server \"%s\" did not agree on the schema within %d ms",
 							server, SCHEMA_AGREEMENT_TIMEOUT_MS),
-					 errdetail("%d different schema versions remain.", n)));
+					 errdetail("%d different schema versions remain; %d nodes known to be down were not waited for.",
+							   n, skipped)));
 			return;
 		}
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

@@ -1388,3 +1388,39 @@ TEST(cluster_schema_epochs_unique_across_sessions)
 	CHECK(cql_session_schema_epoch(e.s) > first);
 	cluster_stop(&e);
 }
+
+/*
+ * cql_session_host_state: up until a connection attempt fails, down after,
+ * unknown for an address that is not one of the session's hosts.
+ */
+TEST(cluster_host_state_by_address)
+{
+	cluster_env e;
+	const uint8_t a1[4] = {127, 0, 0, 1};
+	const uint8_t a2[4] = {127, 0, 0, 2};
+	const uint8_t a9[4] = {127, 0, 0, 9};
+
+	CLUSTER_START(e, 1, 0);
+	e.cl.nnodes = 2;
+	e.cl.nodes[1] = e.cl.nodes[0];
+	e.cl.nodes[1].address = "127.0.0.2";	/* nothing listens there */
+	e.cl.nodes[1].tokens[0] += 1;
+	e.cl.nodes[1].ntokens = 1;
+	REQUIRE(cluster_session(&e));
+	CHECK_INT(cql_session_host_state(e.s, a1, 4), 1);
+	CHECK_INT(cql_session_host_state(e.s, a2, 4), 1);
+	CHECK_INT(cql_session_host_state(e.s, a9, 4), -1);
+	CHECK_INT(cql_session_host_state(e.s, a1, 3), -1);
+	/* round robin reaches 127.0.0.2, whose connection is refused */
+	for (int i = 0; i < 4; i++)
+	{
+		cql_future *f = query(e.s, "WHO");
+
+		REQUIRE_DONE(e.r, f);
+		CHECK_FUTURE_RC(f, CQL_OK);
+		cql_future_release(f);
+	}
+	CHECK_INT(cql_session_host_state(e.s, a2, 4), 0);
+	CHECK_INT(cql_session_host_state(e.s, a1, 4), 1);
+	cluster_stop(&e);
+}
