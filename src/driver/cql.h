@@ -580,6 +580,12 @@ typedef struct cql_query_params
 	 */
 	cql_slice	routing_key;
 	const char *keyspace;
+	/*
+	 * Or routing by a token (a token range read, whose statement binds no
+	 * partition key): the replicas of routing_token in keyspace.
+	 */
+	bool		has_routing_token;
+	int64_t		routing_token;
 	/* may be sent again after a failure (reads are; counters, LWTs... not) */
 	bool		idempotent;
 	/* send to the control connection's node only (schema agreement checks) */
@@ -693,6 +699,51 @@ extern const cql_udt_info *cql_session_udt_find(cql_session *s, const char *keys
 
 /* Read the topology, keyspaces and types again; the future completes when done. */
 extern cql_future *cql_session_refresh(cql_session *s);
+
+/* ---------- the token ring (ring.c) ---------- */
+
+/*
+ * A range of Murmur3 tokens (start, end]: start excluded, end included.
+ * Every token in it has the same replicas ("address:port", placement
+ * order: the primary first; none when the keyspace's replication is not
+ * known or is LocalStrategy).
+ */
+typedef struct cql_token_range
+{
+	int64_t		start;
+	int64_t		end;
+	int			nreplicas;
+	const char *const *replicas;
+} cql_token_range;
+
+typedef struct cql_token_ring cql_token_ring;
+
+/*
+ * The ring of the session's current token map as ranges, in token order,
+ * covering every token but INT64_MIN (the partitioner's minimum, which no
+ * key has): (INT64_MIN, t0], (t0, t1], ..., (tn-1, INT64_MAX], the range
+ * that wraps around the ring cut in two at the minimum (empty parts left
+ * out).  A session without a token map answers one range (INT64_MIN,
+ * INT64_MAX] without replicas.  The ring is a snapshot the caller frees;
+ * later topology changes do not touch it.  CQL_OK, CQL_EINVAL (NULL
+ * arguments), CQL_ENOMEM; *out is NULL on error.
+ */
+extern int	cql_session_token_ring(cql_session *s, const char *keyspace,
+								   cql_token_ring **out, cql_error *err);
+extern int	cql_token_ring_count(const cql_token_ring *ring);
+extern const cql_token_range *cql_token_ring_range(const cql_token_ring *ring, int i);
+/* distinct replicas of all the ranges */
+extern int	cql_token_ring_host_count(const cql_token_ring *ring);
+extern void cql_token_ring_free(cql_token_ring *ring);
+
+/*
+ * Cut (start, end], start < end, into n parts as even as can be: part i is
+ * (bounds[i], bounds[i + 1]], bounds[0] = start, bounds[n] = end.  Fewer
+ * parts when the range holds fewer than n tokens (no part is empty).
+ * bounds needs n + 1 entries.  Returns the number of parts, or CQL_EINVAL
+ * (start >= end, n < 1, no bounds).
+ */
+extern int	cql_token_range_split(int64_t start, int64_t end, int n, int64_t *bounds);
 
 /* Whether the live connection compresses frames, and uses TLS. */
 extern bool cql_session_compressed(cql_session *s);

@@ -905,13 +905,14 @@ cql__make_plan(session_request *r, const char *keyspace, const cql_slice *routin
 		return CQL_OK;
 	}
 	rr = s->rr++;				/* only routed requests rotate the plans */
-	if (routing_key && routing_key->len >= 0 && keyspace && s->tokenmap)
+	if (((routing_key && routing_key->len >= 0) || r->has_token) && keyspace && s->tokenmap)
 	{
 		const cql__replication *repl = keyspace_replication_of(s, keyspace);
 
 		if (repl)
 		{
-			int64_t		token = cql_murmur3_token(routing_key->data, (size_t) routing_key->len);
+			int64_t		token = r->has_token ? r->token
+				: cql_murmur3_token(routing_key->data, (size_t) routing_key->len);
 
 			nrep = cql__tokenmap_replicas(s->tokenmap, repl, token, replicas, 64);
 			for (int i = 0; i < nrep; i++)
@@ -1323,7 +1324,13 @@ send_request(cql_session *s, cql__buf *b, cql_prepared *prepared, const char *pr
 
 	/* the routing key: given, or from a prepared statement's key columns */
 	cql__buf_init(&rk);
-	if (params && params->routing_key.len >= 0 && params->routing_key.data)
+	if (params && params->has_routing_token)
+	{
+		r->has_token = true;
+		r->token = params->routing_token;
+		keyspace = params->keyspace;
+	}
+	else if (params && params->routing_key.len >= 0 && params->routing_key.data)
 	{
 		routing = params->routing_key;
 		keyspace = params->keyspace;

@@ -105,6 +105,8 @@ struct session_request
 	char	   *cql;			/* for prepare_into_cache */
 	bool	   *reprepared;		/* per plan position: re-prepared there */
 	bool		idempotent;
+	bool		has_token;		/* route by token (a token range read) */
+	int64_t		token;
 	bool		on_control;		/* to the control host only */
 	bool		internal;		/* a control request: control host only */
 	void		(*internal_cb) (cql_session *s, int rc, cql_response *resp,

@@ -651,6 +651,12 @@ cql__tokenmap_ring_size(const cql__tokenmap *tm)
 	return tm ? tm->ntok : 0;
 }
 
+int64_t
+cql__tokenmap_ring_token(const cql__tokenmap *tm, int i)
+{
+	return tm->ring_tok[i];
+}
+
 /* ---------- groups ---------- */
 
 static inline int

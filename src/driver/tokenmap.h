@@ -81,6 +81,8 @@ extern void cql__tokenmap_free(cql__tokenmap *tm);
 
 /* the number of ring tokens (distinct tokens owned by some host) */
 extern int	cql__tokenmap_ring_size(const cql__tokenmap *tm);
+/* ring token i, 0 <= i < ring size, in ascending order */
+extern int64_t cql__tokenmap_ring_token(const cql__tokenmap *tm, int i);
 
 /* ---------- replication settings ---------- */
 

@@ -1424,3 +1424,136 @@ TEST(cluster_host_state_by_address)
 	CHECK_INT(cql_session_host_state(e.s, a1, 4), 1);
 	cluster_stop(&e);
 }
+
+/* ---------- the token ring as ranges (ring.c) ---------- */
+
+/*
+ * The ranges cover (INT64_MIN, INT64_MAX] end to end, one per ring token
+ * plus the wrap-around part, and each names the replicas of its end token
+ * (the owner first), as routing by key would find them.
+ */
+TEST(cluster_token_ring_ranges)
+{
+	cluster_env e;
+	cql_token_ring *ring = NULL;
+	cql_error	err;
+	int			n;
+
+	CLUSTER_START(e, 3, 0);
+	REQUIRE(cluster_session(&e));
+	CHECK_INT(cql_session_token_ring(e.s, "ks1", &ring, &err), CQL_OK);
+	REQUIRE(ring != NULL);
+	n = cql_token_ring_count(ring);
+	/* 12 ring tokens, none at INT64_MIN or INT64_MAX: 13 ranges */
+	CHECK_INT(n, 3 * TOKENS_PER_NODE + 1);
+	CHECK_INT(cql_token_ring_host_count(ring), 3);
+	CHECK(cql_token_ring_range(ring, -1) == NULL);
+	CHECK(cql_token_ring_range(ring, n) == NULL);
+	for (int i = 0; i < n; i++)
+	{
+		const cql_token_range *r = cql_token_ring_range(ring, i);
+
+		REQUIRE(r != NULL);
+		CHECK(r->start < r->end);
+		if (i == 0)
+			CHECK(r->start == INT64_MIN);
+		else
+			CHECK(r->start == cql_token_ring_range(ring, i - 1)->end);
+		if (i == n - 1)
+			CHECK(r->end == INT64_MAX);
+		REQUIRE(r->nreplicas == 1);
+		CHECK_STR(r->replicas[0], e.host[owner_of(&e.cl, r->end)]);
+		/* every token of the range has the same owner */
+		CHECK_INT(owner_of(&e.cl, r->start + 1), owner_of(&e.cl, r->end));
+	}
+	cql_token_ring_free(ring);
+
+	/* RF 3 on three nodes: every node, the owner first */
+	CHECK_INT(cql_session_token_ring(e.s, "ks3", &ring, &err), CQL_OK);
+	REQUIRE(ring != NULL);
+	for (int i = 0; i < cql_token_ring_count(ring); i++)
+	{
+		const cql_token_range *r = cql_token_ring_range(ring, i);
+
+		REQUIRE(r->nreplicas == 3);
+		CHECK_STR(r->replicas[0], e.host[owner_of(&e.cl, r->end)]);
+		CHECK(strcmp(r->replicas[0], r->replicas[1]) != 0);
+		CHECK(strcmp(r->replicas[1], r->replicas[2]) != 0);
+		CHECK(strcmp(r->replicas[0], r->replicas[2]) != 0);
+	}
+	cql_token_ring_free(ring);
+
+	/* a keyspace the session does not know: the ranges, no replicas */
+	CHECK_INT(cql_session_token_ring(e.s, "nosuch", &ring, &err), CQL_OK);
+	REQUIRE(ring != NULL);
+	CHECK_INT(cql_token_ring_count(ring), 3 * TOKENS_PER_NODE + 1);
+	CHECK_INT(cql_token_ring_range(ring, 0)->nreplicas, 0);
+	CHECK_INT(cql_token_ring_host_count(ring), 0);
+	cql_token_ring_free(ring);
+
+	CHECK_INT(cql_session_token_ring(e.s, NULL, &ring, &err), CQL_EINVAL);
+	CHECK(ring == NULL);
+	CHECK_INT(cql_session_token_ring(e.s, "ks1", NULL, &err), CQL_EINVAL);
+	cluster_stop(&e);
+}
+
+/* ring tokens at the extremes leave no empty range */
+TEST(cluster_token_ring_extreme_tokens)
+{
+	cluster_env e;
+	cql_token_ring *ring = NULL;
+	cql_error	err;
+
+	CLUSTER_START(e, 2, 0);
+	e.cl.nodes[0].tokens[0] = INT64_MIN;
+	e.cl.nodes[0].ntokens = 1;
+	e.cl.nodes[1].tokens[0] = INT64_MAX;
+	e.cl.nodes[1].ntokens = 1;
+	REQUIRE(cluster_session(&e));
+	CHECK_INT(cql_session_token_ring(e.s, "ks1", &ring, &err), CQL_OK);
+	REQUIRE(ring != NULL);
+	/* (MIN, MAX] only, owned by node 1 */
+	REQUIRE(cql_token_ring_count(ring) == 1);
+	CHECK(cql_token_ring_range(ring, 0)->start == INT64_MIN);
+	CHECK(cql_token_ring_range(ring, 0)->end == INT64_MAX);
+	REQUIRE(cql_token_ring_range(ring, 0)->nreplicas == 1);
+	CHECK_STR(cql_token_ring_range(ring, 0)->replicas[0], e.host[1]);
+	cql_token_ring_free(ring);
+	cluster_stop(&e);
+}
+
+/* a routing token sends the request to the owner of that token */
+TEST(cluster_routing_token_param)
+{
+	cluster_env e;
+	cql_token_ring *ring = NULL;
+	cql_error	err;
+
+	CLUSTER_START(e, 3, 0);
+	REQUIRE(cluster_session(&e));
+	REQUIRE(cql_session_token_ring(e.s, "ks1", &ring, &err) == CQL_OK);
+	for (int i = 0; i < cql_token_ring_count(ring); i++)
+	{
+		const cql_token_range *r = cql_token_ring_range(ring, i);
+		int64_t		probe[2] = {r->end, r->start + 1};
+
+		for (int j = 0; j < 2; j++)
+		{
+			cql_query_params q;
+			cql_future *f;
+
+			memset(&q, 0, sizeof(q));
+			q.consistency = CQL_CONSISTENCY_ONE;
+			q.has_routing_token = true;
+			q.routing_token = probe[j];
+			q.keyspace = "ks1";
+			f = cql_session_query(e.s, "WHO", &q);
+			REQUIRE_DONE(e.r, f);
+			CHECK_FUTURE_RC(f, CQL_OK);
+			CHECK_INT(single_int(f), e.srv[owner_of(&e.cl, r->end)].port);
+			cql_future_release(f);
+		}
+	}
+	cql_token_ring_free(ring);
+	cluster_stop(&e);
+}
