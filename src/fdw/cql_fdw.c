@@ -29,5 +29,6 @@ cql_fdw_handler(PG_FUNCTION_ARGS)
 	FdwRoutine *routine = makeNode(FdwRoutine);
 
 	cqlfdw_scan_routines(routine);
+	cqlfdw_modify_routines(routine);
 	PG_RETURN_POINTER(routine);
 }

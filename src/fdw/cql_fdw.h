@@ -177,4 +177,12 @@ extern void cqlfdw_conv_row(CqlConvState *cs, const cql_slice *cells,
 /* in scan.c */
 extern void cqlfdw_scan_routines(FdwRoutine *routine);
 
+/* in modify.c */
+extern void cqlfdw_modify_routines(FdwRoutine *routine);
+
+/* in bind.c */
+extern void cqlfdw_bind_value(cql_buf *b, const cql_type *t, Oid pgtype, int32 typmod,
+							  Datum value);
+extern char *cqlfdw_bind_type_text(const cql_type *t);
+
 #endif							/* CQL_FDW_H */
