@@ -16,29 +16,10 @@
 
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
-#include "utils/guc.h"
 
 #include "cql_fdw.h"
 
 PG_MODULE_MAGIC;
-
-void		_PG_init(void);
-
-/* Settings only: nothing may connect or allocate a session here. */
-void
-_PG_init(void)
-{
-	DefineCustomBoolVariable("cql_fdw.enable_pushdown",
-							 "Sends conditions, ORDER BY and LIMIT to Cassandra where it can serve them.",
-							 "When off, every scan reads the whole table and PostgreSQL does all "
-							 "filtering, sorting and limiting (to compare results).",
-							 &cqlfdw_enable_pushdown,
-							 true,
-							 PGC_USERSET,
-							 0,
-							 NULL, NULL, NULL);
-	MarkGUCPrefixReserved("cql_fdw");
-}
 
 PG_FUNCTION_INFO_V1(cql_fdw_handler);
 
@@ -49,6 +30,5 @@ cql_fdw_handler(PG_FUNCTION_ARGS)
 
 	cqlfdw_scan_routines(routine);
 	cqlfdw_modify_routines(routine);
-	routine->ImportForeignSchema = cqlImportForeignSchema;
 	PG_RETURN_POINTER(routine);
 }

@@ -16,7 +16,6 @@
 #define CQL_FDW_H
 
 #include "foreign/fdwapi.h"
-#include "port/atomics.h"
 #include "foreign/foreign.h"
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
@@ -133,44 +132,14 @@ typedef struct CqlKeyMap
 	int		   *meta_index;		/* per attribute: column in the metadata, or -1 */
 	bool	   *key;			/* per attribute: a partition or clustering column */
 	Oid		   *pushable;		/* per attribute: the type equality is pushed for */
-	int		   *cqltype;		/* per attribute: the CQL type id it binds as */
-	bool	   *ordered;		/* per attribute: both databases order it alike */
 	AttrNumber *attnum_of;		/* per metadata column: attribute, or 0 */
 } CqlKeyMap;
 
-/* a condition on a key column that Cassandra can serve (pushdown.c) */
-typedef enum CqlCondKind
-{
-	CQL_COND_EQ,				/* k = value */
-	CQL_COND_IN,				/* k = ANY(array value) */
-	CQL_COND_LT,
-	CQL_COND_LE,
-	CQL_COND_GE,
-	CQL_COND_GT
-} CqlCondKind;
-
-typedef struct CqlCond
-{
-	int			col;			/* column index in the metadata */
-	AttrNumber	attnum;
-	CqlCondKind kind;
-	Expr	   *value;			/* the side that is bound */
-} CqlCond;
-
 /* in pushdown.c */
-extern bool cqlfdw_enable_pushdown;
 extern CqlKeyMap *cqlfdw_key_map(Relation rel, const CqlTableMeta *meta);
-extern bool cqlfdw_classify_cond(RelOptInfo *baserel, const CqlKeyMap *map,
-								 RestrictInfo *rinfo, bool outer_ok, CqlCond *cond);
 extern int	cqlfdw_key_equality(RelOptInfo *baserel, const CqlKeyMap *map,
 								RestrictInfo *rinfo, bool outer_ok, Expr **value);
-extern bool cqlfdw_order_pushable(const CqlKeyMap *map, AttrNumber attnum, Oid vartype,
-								  Oid opfamily, Oid collation);
 extern bool cqlfdw_encode_key(cql_buf *b, Datum value, Oid pgtype, const cql_type *t);
-
-/* in estimate.c */
-extern double cqlfdw_estimate_rows(UserMapping *user, cql_session *s,
-								   const CqlTableMeta *meta, const char *server);
 
 /* in option.c */
 extern void cqlfdw_server_options(ForeignServer *server, UserMapping *user,
@@ -187,7 +156,6 @@ extern void cqlfdw_session_unpin(Oid umid);
 /* in reactor.c */
 extern cql_reactor *cqlfdw_reactor(void);
 extern void cqlfdw_wait(cql_future *f);
-extern void cqlfdw_wait_until(bool (*ready) (void *arg), void *arg);
 extern void cqlfdw_wait_owned(cql_future *f);
 
 /* in error.c */
@@ -206,48 +174,6 @@ extern CqlConvState *cqlfdw_conv_init(Relation rel, const List *attnums,
 extern void cqlfdw_conv_row(CqlConvState *cs, const cql_slice *cells,
 							Datum *values, bool *nulls);
 
-/* in ranges.c: full scans by token range */
-typedef struct CqlTokenRange
-{
-	int64		start;			/* excluded */
-	int64		end;			/* included */
-} CqlTokenRange;
-
-/* what EXPLAIN ANALYZE shows of a scan */
-typedef struct CqlScanCounters
-{
-	int64		pages;
-	int64		rows;			/* rows received */
-	int64		ranges;			/* token ranges read to their end */
-	int64		retries;
-	List	   *hosts;			/* distinct coordinators, as strings */
-} CqlScanCounters;
-
-typedef struct CqlRangeReader CqlRangeReader;
-
-extern char *cqlfdw_range_statement(const char *cql, const CqlTableMeta *meta,
-									int *token_param);
-extern CqlTokenRange *cqlfdw_token_ranges(cql_session *s, const char *keyspace,
-										  int *nranges);
-extern CqlRangeReader *cqlfdw_reader_begin(cql_session *s, cql_prepared *prepared,
-										   const char *cql, const char *server,
-										   const char *keyspace,
-										   const CqlTokenRange *ranges, int nranges,
-										   pg_atomic_uint32 *shared_next, int token_param,
-										   const cql_slice *values, int nvalues,
-										   int consistency, int fetch_size,
-										   CqlScanCounters *counters);
-extern cql_result *cqlfdw_reader_next(CqlRangeReader *rd);
-extern bool cqlfdw_reader_has_page(CqlRangeReader *rd);
-extern void cqlfdw_reader_poll(CqlRangeReader *rd);
-extern void cqlfdw_reader_release(CqlRangeReader *rd);
-extern void cqlfdw_count_page(CqlScanCounters *c, const cql_result *page,
-							  MemoryContext cxt);
-
-/* in analyze.c */
-extern bool cqlfdw_analyze_table(Relation relation, AcquireSampleRowsFunc *func,
-								 BlockNumber *totalpages);
-
 /* in scan.c */
 extern void cqlfdw_scan_routines(FdwRoutine *routine);
 
@@ -258,8 +184,5 @@ extern void cqlfdw_modify_routines(FdwRoutine *routine);
 extern void cqlfdw_bind_value(cql_buf *b, const cql_type *t, Oid pgtype, int32 typmod,
 							  Datum value);
 extern char *cqlfdw_bind_type_text(const cql_type *t);
-
-/* in import.c */
-extern List *cqlImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
 
 #endif							/* CQL_FDW_H */
