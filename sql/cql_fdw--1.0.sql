@@ -72,3 +72,28 @@ CREATE FUNCTION cql_fdw_udts(server name,
 RETURNS SETOF record
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT VOLATILE;
+
+-- IMPORT FOREIGN SCHEMA's commands, without running them.  Options as
+-- 'name=value' (those of IMPORT's OPTIONS); limit_to / except_tables name
+-- PostgreSQL-side table names.
+CREATE FUNCTION cql_fdw_import_commands(server name, keyspace text,
+    into_schema name, options text[] DEFAULT '{}',
+    limit_to text[] DEFAULT NULL, except_tables text[] DEFAULT NULL)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME'
+LANGUAGE C VOLATILE;
+
+-- One composite type per user-defined type of a keyspace, nested ones first.
+CREATE FUNCTION cql_fdw_create_types(server name, keyspace text,
+    into_schema name, collections text DEFAULT 'array')
+RETURNS SETOF regtype
+AS 'MODULE_PATHNAME'
+LANGUAGE C VOLATILE;
+
+-- Bring an imported (or hand-written) foreign table in line with its
+-- Cassandra table: ALTER FOREIGN TABLE ADD/DROP/ALTER COLUMN.
+CREATE FUNCTION cql_fdw_refresh_table(foreign_table regclass,
+    options text[] DEFAULT '{}', dry_run boolean DEFAULT false)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME'
+LANGUAGE C VOLATILE;

@@ -29,6 +29,7 @@ cql_fdw_handler(PG_FUNCTION_ARGS)
 	FdwRoutine *routine = makeNode(FdwRoutine);
 
 	cqlfdw_scan_routines(routine);
+	routine->ImportForeignSchema = cqlImportForeignSchema;
 	cqlfdw_modify_routines(routine);
 	PG_RETURN_POINTER(routine);
 }

@@ -177,6 +177,9 @@ extern void cqlfdw_conv_row(CqlConvState *cs, const cql_slice *cells,
 /* in scan.c */
 extern void cqlfdw_scan_routines(FdwRoutine *routine);
 
+/* in import.c */
+extern List *cqlImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
 /* in modify.c */
 extern void cqlfdw_modify_routines(FdwRoutine *routine);
 
