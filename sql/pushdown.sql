@@ -1,8 +1,10 @@
 --
--- Pushdown: equality on the whole partition key (and a clustering prefix)
--- becomes a routed single-partition read with bound values; joins with
--- PostgreSQL tables become one lookup per outer row.  Results are the same
--- whether a condition is pushed or not.
+-- Pushdown: = and IN on the whole partition key become routed
+-- single-partition reads with bound values, then = and IN on a clustering
+-- prefix and a range on the next clustering column; ORDER BY on clustering
+-- order (or its reverse) within a partition, and LIMIT.  Everything else is
+-- checked here.  Each kind of condition has its CQL pinned, and its results
+-- compared with the same query run with cql_fdw.enable_pushdown off.
 --
 \getenv cql_host CQL_HOST
 \getenv cql_port CQL_PORT
@@ -12,6 +14,27 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER cass;
 DO $$ BEGIN PERFORM cql_fdw_execute('cass', 'DROP KEYSPACE IF EXISTS cqlfdw_push'); END $$;
 SELECT cql_fdw_execute('cass', $$CREATE KEYSPACE cqlfdw_push
   WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}$$);
+
+-- q's rows with pushdown on and off: the count, and whether they are the same
+-- (in the same order when ordered, else as multisets)
+CREATE FUNCTION both_ways(q text, ordered bool DEFAULT false) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+  pushed text[];
+  local text[];
+BEGIN
+  SET LOCAL cql_fdw.enable_pushdown = on;
+  EXECUTE format('SELECT array_agg(r::text%s) FROM (%s) r',
+                 CASE WHEN ordered THEN '' ELSE ' ORDER BY r::text' END, q) INTO pushed;
+  SET LOCAL cql_fdw.enable_pushdown = off;
+  EXECUTE format('SELECT array_agg(r::text%s) FROM (%s) r',
+                 CASE WHEN ordered THEN '' ELSE ' ORDER BY r::text' END, q) INTO local;
+  SET LOCAL cql_fdw.enable_pushdown = on;
+  IF pushed IS NOT DISTINCT FROM local THEN
+    RETURN coalesce(cardinality(pushed), 0) || ' rows, the same';
+  END IF;
+  RETURN format('DIFFERENT: pushed %s, local %s', pushed, local);
+END $$;
 
 -- a single-column partition key and a clustering column
 SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_push.events (user_id int, seq int, kind text, PRIMARY KEY (user_id, seq))');
@@ -36,7 +59,7 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT kind FROM events WHERE user_id = 7 AND seq =
 SELECT kind FROM events WHERE user_id = 7 AND seq = 3;
 -- the same rows when nothing is pushed (the key compared through an expression)
 SELECT * FROM events WHERE user_id + 0 = 7 ORDER BY seq;
--- a range on the clustering column is checked here, the key still pushed
+-- a range on the clustering column is pushed too
 EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id = 7 AND seq > 3;
 SELECT seq FROM events WHERE user_id = 7 AND seq > 3 ORDER BY seq;
 -- no partition key: a full scan, filtered here
@@ -93,7 +116,189 @@ RESET enable_nestloop;
 -- a key expression of the outer row
 SELECT v.name, count(*) FROM vip v JOIN events e ON e.user_id = v.user_id * 2 GROUP BY 1 ORDER BY 1;
 
+-- the same rows with pushdown off: nothing sent but the columns
+SET cql_fdw.enable_pushdown = off;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id = 7 AND seq > 3 ORDER BY seq DESC LIMIT 1;
+RESET cql_fdw.enable_pushdown;
+SELECT both_ways('SELECT * FROM events WHERE user_id = 7');
+SELECT both_ways('SELECT kind FROM events WHERE user_id = 7 AND seq = 3');
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 AND seq > 3');
+SELECT both_ways('SELECT at, v FROM readings WHERE site = ''Zürich'' AND sensor = ''5b6962dd-3f90-4c93-8f61-eabfa4a803e2''');
+
+-- ranges on the clustering column: each operator, both bounds, either side
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id = 7 AND seq >= 2 AND seq < 5;
+SELECT seq FROM events WHERE user_id = 7 AND seq >= 2 AND seq < 5 ORDER BY seq;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id = 7 AND 4 >= seq;
+SELECT seq FROM events WHERE user_id = 7 AND 4 >= seq ORDER BY seq;
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 AND seq >= 2 AND seq < 5');
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 AND 4 >= seq');
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 AND seq > 2 AND seq <= 4 AND seq <> 3');
+-- a second bound on the same side is checked here
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id = 7 AND seq > 1 AND seq > 3;
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 AND seq > 1 AND seq > 3');
+-- bounds no int key reaches: sent only when they fit the column's type
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id = 7 AND seq > 4::bigint;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id = 7 AND seq < 9999999999::bigint;
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 AND seq < 9999999999::bigint');
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 AND seq > -9999999999::bigint');
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 AND seq > NULL::int');
+-- a parameter of the column's type is bound as the range
+PREPARE seq_after(int, int) AS SELECT seq FROM events WHERE user_id = $1 AND seq > $2;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE seq_after(7, 3);
+EXECUTE seq_after(7, 3);
+EXECUTE seq_after(7, NULL);
+DEALLOCATE seq_after;
+
+-- IN on the partition key: one routed read per distinct value
+EXPLAIN (VERBOSE, COSTS OFF) SELECT user_id, seq FROM events WHERE user_id IN (3, 7, 7, 12345) AND seq = 1;
+SELECT user_id, seq FROM events WHERE user_id IN (3, 7, 7, 12345) AND seq = 1 ORDER BY 1;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT user_id, seq FROM events WHERE user_id IN (3, 7, 7, 12345) AND seq = 1;
+SELECT both_ways('SELECT user_id, seq FROM events WHERE user_id IN (3, 7, 7, 12345) AND seq = 1');
+-- nulls and values no int key can have are left out; none left: no read
+SELECT both_ways('SELECT user_id, seq FROM events WHERE user_id = ANY(ARRAY[5, NULL, 9999999999]::bigint[])');
+SELECT both_ways('SELECT user_id FROM events WHERE user_id = ANY(''{}''::int[])');
+SELECT both_ways('SELECT user_id FROM events WHERE user_id = ANY(NULL::int[])');
+-- IN on the clustering column, and on both
+EXPLAIN (VERBOSE, COSTS OFF) SELECT user_id, seq FROM events WHERE user_id IN (1, 2) AND seq IN (2, 4, 6);
+SELECT both_ways('SELECT user_id, seq FROM events WHERE user_id IN (1, 2) AND seq IN (2, 4, 6)');
+-- IN and a range on the clustering column
+SELECT both_ways('SELECT user_id, seq FROM events WHERE user_id IN (1, 2) AND seq > 3');
+-- an array parameter
+PREPARE by_users(int[]) AS SELECT user_id, count(*) FROM events WHERE user_id = ANY($1) GROUP BY 1 ORDER BY 1;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE by_users('{4, 5}');
+EXECUTE by_users('{4, 5, 4, 99, NULL}');
+EXECUTE by_users('{}');
+DEALLOCATE by_users;
+-- <> ALL and < ANY are no CQL conditions
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM events WHERE user_id <> ALL('{1, 2}');
+SELECT both_ways('SELECT user_id FROM events WHERE user_id <> ALL(''{1, 2}'')');
+-- IN on a composite partition key: every combination
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT site, at, v FROM readings WHERE site IN ('Zürich', 'Oslo') AND sensor IN ('5b6962dd-3f90-4c93-8f61-eabfa4a803e2', '00000000-0000-0000-0000-000000000001');
+SELECT both_ways($$SELECT site, at, v FROM readings WHERE site IN ('Zürich', 'Oslo') AND sensor IN ('5b6962dd-3f90-4c93-8f61-eabfa4a803e2', '00000000-0000-0000-0000-000000000001')$$);
+
+-- ORDER BY within a partition: clustering order or its full reverse
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id = 7 ORDER BY seq;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id = 7 ORDER BY seq DESC;
+SELECT seq FROM events WHERE user_id = 7 ORDER BY seq DESC;
+SELECT both_ways('SELECT seq, kind FROM events WHERE user_id = 7 ORDER BY seq DESC', true);
+-- not with IN on the partition key (the parts are not merged), nor without the key
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id IN (1, 2) ORDER BY seq;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events ORDER BY seq;
+
+-- LIMIT (plus OFFSET) when nothing is left to check here
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id = 7 ORDER BY seq DESC LIMIT 2;
+SELECT seq FROM events WHERE user_id = 7 ORDER BY seq DESC LIMIT 2;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id = 7 AND seq > 1 LIMIT 2 OFFSET 1;
+SELECT seq FROM events WHERE user_id = 7 AND seq > 1 ORDER BY seq LIMIT 2 OFFSET 1;
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 ORDER BY seq DESC LIMIT 2 OFFSET 1', true);
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 ORDER BY seq LIMIT 0', true);
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 ORDER BY seq LIMIT ALL', true);
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 ORDER BY seq LIMIT NULL OFFSET 3', true);
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 ORDER BY seq LIMIT 9223372036854775807 OFFSET 2', true);
+-- a LIMIT on a whole-table read, and on IN (each read gets it)
+EXPLAIN (VERBOSE, COSTS OFF) SELECT user_id FROM events LIMIT 7;
+SELECT count(*) FROM (SELECT user_id FROM events LIMIT 7) s;
+SELECT count(*) FROM (SELECT user_id FROM events WHERE user_id IN (1, 2, 3) LIMIT 4) s;
+-- a parameter
+PREPARE firsts(int, bigint) AS SELECT seq FROM events WHERE user_id = $1 ORDER BY seq DESC LIMIT $2;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE firsts(7, 3);
+EXECUTE firsts(7, 3);
+EXECUTE firsts(7, NULL);
+EXECUTE firsts(7, -1);
+DEALLOCATE firsts;
+-- not when something is checked here, nor under a sort, an aggregate or a join
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id = 7 AND kind = 'odd' LIMIT 1;
+SELECT both_ways('SELECT seq FROM events WHERE user_id = 7 AND kind = ''odd'' ORDER BY seq LIMIT 1', true);
+EXPLAIN (VERBOSE, COSTS OFF) SELECT seq FROM events WHERE user_id = 7 ORDER BY kind LIMIT 1;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT kind, count(*) FROM events WHERE user_id = 7 GROUP BY kind LIMIT 1;
+
+-- clustering order DESC, a date, timeuuid and text clustering columns
+SELECT cql_fdw_execute('cass', $$CREATE TABLE cqlfdw_push.timeline (acct text, day date, at int, id timeuuid, note text,
+  PRIMARY KEY ((acct), day, at, id)) WITH CLUSTERING ORDER BY (day DESC, at ASC, id ASC)$$);
+SELECT cql_fdw_execute('cass', $$BEGIN UNLOGGED BATCH
+  INSERT INTO cqlfdw_push.timeline (acct, day, at, id, note) VALUES ('a', '2024-01-01', 1, 50554d6e-29bb-11e5-b345-feff819cdc9f, 'x');
+  INSERT INTO cqlfdw_push.timeline (acct, day, at, id, note) VALUES ('a', '2024-01-01', 2, 00000000-0000-1000-8000-000000000000, 'y');
+  INSERT INTO cqlfdw_push.timeline (acct, day, at, id, note) VALUES ('a', '2024-01-02', 1, 00000000-0000-1000-8000-000000000001, 'z');
+  INSERT INTO cqlfdw_push.timeline (acct, day, at, id, note) VALUES ('a', '2024-01-03', 1, ffffffff-ffff-1fff-bfff-ffffffffffff, 'w');
+  INSERT INTO cqlfdw_push.timeline (acct, day, at, id, note) VALUES ('a', '2024-01-03', 2, 50554d6e-29bb-11e5-b345-feff819cdc9f, 'v');
+  INSERT INTO cqlfdw_push.timeline (acct, day, at, id, note) VALUES ('b', '2024-01-01', 1, 50554d6e-29bb-11e5-b345-feff819cdc9f, 'u');
+APPLY BATCH$$);
+CREATE FOREIGN TABLE timeline (acct text, day date, at int, id uuid, note text)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_push');
+-- the stored order is day DESC, at ASC: that order and its reverse are pushed
+EXPLAIN (VERBOSE, COSTS OFF) SELECT day, at FROM timeline WHERE acct = 'a' ORDER BY day DESC, at;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT day, at FROM timeline WHERE acct = 'a' ORDER BY day, at DESC;
+SELECT day, at FROM timeline WHERE acct = 'a' ORDER BY day, at DESC;
+SELECT both_ways('SELECT day, at, note FROM timeline WHERE acct = ''a'' ORDER BY day DESC, at', true);
+SELECT both_ways('SELECT day, at, note FROM timeline WHERE acct = ''a'' ORDER BY day, at DESC, id DESC', true);
+-- a mix of the two is sorted here
+EXPLAIN (VERBOSE, COSTS OFF) SELECT day, at FROM timeline WHERE acct = 'a' ORDER BY day, at;
+SELECT both_ways('SELECT day, at FROM timeline WHERE acct = ''a'' ORDER BY day, at', true);
+-- the day fixed: ORDER BY the next column
+EXPLAIN (VERBOSE, COSTS OFF) SELECT at FROM timeline WHERE acct = 'a' AND day = '2024-01-03' ORDER BY at DESC;
+SELECT both_ways('SELECT at FROM timeline WHERE acct = ''a'' AND day = ''2024-01-03'' ORDER BY at DESC', true);
+-- but not skipping a column that is not fixed
+EXPLAIN (VERBOSE, COSTS OFF) SELECT at FROM timeline WHERE acct = 'a' ORDER BY at;
+-- date ranges; an infinite bound is no date Cassandra has: checked here
+EXPLAIN (VERBOSE, COSTS OFF) SELECT day, at FROM timeline WHERE acct = 'a' AND day >= '2024-01-02';
+SELECT both_ways('SELECT day, at FROM timeline WHERE acct = ''a'' AND day >= ''2024-01-02''');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT day, at FROM timeline WHERE acct = 'a' AND day < 'infinity';
+SELECT both_ways('SELECT day, at FROM timeline WHERE acct = ''a'' AND day < ''infinity''');
+-- a date compared with a timestamp is not sent
+EXPLAIN (VERBOSE, COSTS OFF) SELECT at FROM timeline WHERE acct = 'a' AND day = '2024-01-03 00:00'::timestamp;
+SELECT both_ways('SELECT at FROM timeline WHERE acct = ''a'' AND day = ''2024-01-03 00:00''::timestamp');
+-- timeuuid: = is sent, a range is not (Cassandra orders it by time)
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT note FROM timeline WHERE acct = 'a' AND day = '2024-01-01' AND at = 1 AND id = '50554d6e-29bb-11e5-b345-feff819cdc9f';
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT note FROM timeline WHERE acct = 'a' AND day = '2024-01-03' AND at = 1 AND id > '00000000-0000-1000-8000-000000000000';
+SELECT both_ways($$SELECT note FROM timeline WHERE acct = 'a' AND day = '2024-01-03' AND at = 1 AND id > '00000000-0000-1000-8000-000000000000'$$);
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM timeline WHERE acct = 'a' AND day = '2024-01-01' AND at = 1 ORDER BY id;
+
+-- text: ranges and ORDER BY only under the "C" collation (bytes, as Cassandra)
+SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_push.words (k int, w text, PRIMARY KEY (k, w))');
+SELECT cql_fdw_execute('cass', $$BEGIN UNLOGGED BATCH
+  INSERT INTO cqlfdw_push.words (k, w) VALUES (1, 'apple');
+  INSERT INTO cqlfdw_push.words (k, w) VALUES (1, 'Banana');
+  INSERT INTO cqlfdw_push.words (k, w) VALUES (1, 'cherry');
+  INSERT INTO cqlfdw_push.words (k, w) VALUES (1, 'Édam');
+  INSERT INTO cqlfdw_push.words (k, w) VALUES (1, 'zebra');
+APPLY BATCH$$);
+CREATE FOREIGN TABLE words (k int, w text) SERVER cass OPTIONS (keyspace 'cqlfdw_push');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT w FROM words WHERE k = 1 AND w > 'b';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT w FROM words WHERE k = 1 AND w > 'b' COLLATE "C";
+SELECT w FROM words WHERE k = 1 AND w > 'b' COLLATE "C" ORDER BY w COLLATE "C";
+SELECT both_ways('SELECT w FROM words WHERE k = 1 AND w > ''b'' COLLATE "C"');
+SELECT both_ways('SELECT w FROM words WHERE k = 1 AND w > ''b''');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT w FROM words WHERE k = 1 ORDER BY w COLLATE "C" DESC;
+SELECT both_ways('SELECT w FROM words WHERE k = 1 ORDER BY w COLLATE "C" DESC', true);
+EXPLAIN (VERBOSE, COSTS OFF) SELECT w FROM words WHERE k = 1 ORDER BY w;
+SELECT both_ways('SELECT w FROM words WHERE k = 1 ORDER BY w', true);
+
+-- without the partition key, clustering conditions go only where the table
+-- allows filtering, and then with ALLOW FILTERING
+EXPLAIN (VERBOSE, COSTS OFF) SELECT user_id FROM events WHERE seq = 3;
+ALTER FOREIGN TABLE events OPTIONS (ADD allow_filtering 'true');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT user_id FROM events WHERE seq = 3;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT user_id FROM events WHERE seq >= 4 LIMIT 5;
+SELECT both_ways('SELECT user_id, seq FROM events WHERE seq = 3');
+SELECT both_ways('SELECT user_id, seq FROM events WHERE seq >= 4');
+-- IN without the partition key would scan the table once per value: not sent
+EXPLAIN (VERBOSE, COSTS OFF) SELECT user_id FROM events WHERE seq IN (1, 2);
+ALTER FOREIGN TABLE events OPTIONS (DROP allow_filtering);
+
+-- a foreign table written by hand, with other names for the columns, gets
+-- the same pushdown as the keys come from the server
+CREATE FOREIGN TABLE events_renamed (who int OPTIONS (column_name 'user_id'),
+                                     n int OPTIONS (column_name 'seq'))
+  SERVER cass OPTIONS (keyspace 'cqlfdw_push', table 'events');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT n FROM events_renamed WHERE who = 3 AND n > 2 ORDER BY n DESC LIMIT 1;
+SELECT n FROM events_renamed WHERE who = 3 AND n > 2 ORDER BY n DESC LIMIT 1;
+
 SELECT cql_fdw_execute('cass', 'DROP KEYSPACE cqlfdw_push');
 DROP TABLE vip;
 DROP COLLATION case_insensitive;
+DROP FUNCTION both_ways;
 DROP SERVER cass CASCADE;

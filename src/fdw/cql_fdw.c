@@ -16,10 +16,29 @@
 
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
+#include "utils/guc.h"
 
 #include "cql_fdw.h"
 
 PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* Settings only: nothing may connect or allocate a session here. */
+void
+_PG_init(void)
+{
+	DefineCustomBoolVariable("cql_fdw.enable_pushdown",
+							 "Sends conditions, ORDER BY and LIMIT to Cassandra where it can serve them.",
+							 "When off, every scan reads the whole table and PostgreSQL does all "
+							 "filtering, sorting and limiting (to compare results).",
+							 &cqlfdw_enable_pushdown,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	MarkGUCPrefixReserved("cql_fdw");
+}
 
 PG_FUNCTION_INFO_V1(cql_fdw_handler);
 

@@ -132,14 +132,44 @@ typedef struct CqlKeyMap
 	int		   *meta_index;		/* per attribute: column in the metadata, or -1 */
 	bool	   *key;			/* per attribute: a partition or clustering column */
 	Oid		   *pushable;		/* per attribute: the type equality is pushed for */
+	int		   *cqltype;		/* per attribute: the CQL type id it binds as */
+	bool	   *ordered;		/* per attribute: both databases order it alike */
 	AttrNumber *attnum_of;		/* per metadata column: attribute, or 0 */
 } CqlKeyMap;
 
+/* a condition on a key column that Cassandra can serve (pushdown.c) */
+typedef enum CqlCondKind
+{
+	CQL_COND_EQ,				/* k = value */
+	CQL_COND_IN,				/* k = ANY(array value) */
+	CQL_COND_LT,
+	CQL_COND_LE,
+	CQL_COND_GE,
+	CQL_COND_GT
+} CqlCondKind;
+
+typedef struct CqlCond
+{
+	int			col;			/* column index in the metadata */
+	AttrNumber	attnum;
+	CqlCondKind kind;
+	Expr	   *value;			/* the side that is bound */
+} CqlCond;
+
 /* in pushdown.c */
+extern bool cqlfdw_enable_pushdown;
 extern CqlKeyMap *cqlfdw_key_map(Relation rel, const CqlTableMeta *meta);
+extern bool cqlfdw_classify_cond(RelOptInfo *baserel, const CqlKeyMap *map,
+								 RestrictInfo *rinfo, bool outer_ok, CqlCond *cond);
 extern int	cqlfdw_key_equality(RelOptInfo *baserel, const CqlKeyMap *map,
 								RestrictInfo *rinfo, bool outer_ok, Expr **value);
+extern bool cqlfdw_order_pushable(const CqlKeyMap *map, AttrNumber attnum, Oid vartype,
+								  Oid opfamily, Oid collation);
 extern bool cqlfdw_encode_key(cql_buf *b, Datum value, Oid pgtype, const cql_type *t);
+
+/* in estimate.c */
+extern double cqlfdw_estimate_rows(UserMapping *user, cql_session *s,
+								   const CqlTableMeta *meta, const char *server);
 
 /* in option.c */
 extern void cqlfdw_server_options(ForeignServer *server, UserMapping *user,

@@ -6,13 +6,21 @@
  * A condition is sent to Cassandra only where CQL serves it efficiently and
  * both databases give the same answer:
  *
- *	- equality on every partition key column (a single-partition read,
- *	  routed to a replica), then equality on a prefix of the clustering
- *	  columns;
- *	- only for types whose equality is the same on both sides: integers,
- *	  text under a deterministic collation, uuid, boolean, bytea, date.
- *	  (Not floats: Cassandra tells 0.0 from -0.0 in keys; not numeric: it
- *	  tells 1.0 from 1.00; not timestamps: PostgreSQL has microseconds.)
+ *	- equality or IN (= ANY of an array) on every partition key column: one
+ *	  single-partition read per key, routed to a replica;
+ *	- then equality or IN on a prefix of the clustering columns, and a range
+ *	  (<, <=, >, >=) on the next one;
+ *	- equality only for types whose equality is the same on both sides:
+ *	  integers, text under a deterministic collation, uuid, boolean, bytea,
+ *	  date.  (Not floats: Cassandra tells 0.0 from -0.0 in keys; not
+ *	  numeric: it tells 1.0 from 1.00; not timestamps: PostgreSQL has
+ *	  microseconds.)
+ *	- ranges (and ORDER BY) only for types both order alike: integers,
+ *	  boolean, bytea, date, and text under the "C" collation (Cassandra
+ *	  compares UTF-8 bytes).  Not uuid or timeuuid: Cassandra orders them by
+ *	  version and time, PostgreSQL by bytes.  A range bound must be a value
+ *	  every key type can hold (a column of the same type, or a constant that
+ *	  fits), since a bound that does not fit cannot be sent.
  *
  * The other side of a condition is bound, never interpolated: a constant,
  * a parameter, or in a parameterized path a column of the outer relation,
@@ -37,32 +45,49 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/lsyscache.h"
+#include "utils/pg_locale.h"
 #include "utils/uuid.h"
 
 #include "cql_fdw.h"
 
-/* The PostgreSQL type a key column must have for its equality to be pushed. */
-static Oid
-pushable_type(const char *cqltype)
+/* cql_fdw.enable_pushdown: off sends every scan whole, for comparisons */
+bool		cqlfdw_enable_pushdown = true;
+
+/*
+ * The key types conditions are pushed for: the PostgreSQL type a column
+ * must have, the CQL type its values are bound as, and whether both
+ * databases order its values alike.
+ */
+typedef struct KeyType
 {
-	if (strcmp(cqltype, "int") == 0)
-		return INT4OID;
-	if (strcmp(cqltype, "bigint") == 0)
-		return INT8OID;
-	if (strcmp(cqltype, "smallint") == 0 || strcmp(cqltype, "tinyint") == 0)
-		return INT2OID;
-	if (strcmp(cqltype, "text") == 0 || strcmp(cqltype, "varchar") == 0 ||
-		strcmp(cqltype, "ascii") == 0)
-		return TEXTOID;
-	if (strcmp(cqltype, "uuid") == 0 || strcmp(cqltype, "timeuuid") == 0)
-		return UUIDOID;
-	if (strcmp(cqltype, "boolean") == 0)
-		return BOOLOID;
-	if (strcmp(cqltype, "blob") == 0)
-		return BYTEAOID;
-	if (strcmp(cqltype, "date") == 0)
-		return DATEOID;
-	return InvalidOid;
+	const char *cql;
+	Oid			pgtype;
+	int			id;
+	bool		ordered;
+} KeyType;
+
+static const KeyType key_types[] = {
+	{"int", INT4OID, CQL_TYPE_INT, true},
+	{"bigint", INT8OID, CQL_TYPE_BIGINT, true},
+	{"smallint", INT2OID, CQL_TYPE_SMALLINT, true},
+	{"tinyint", INT2OID, CQL_TYPE_TINYINT, true},
+	{"text", TEXTOID, CQL_TYPE_VARCHAR, true},
+	{"varchar", TEXTOID, CQL_TYPE_VARCHAR, true},
+	{"ascii", TEXTOID, CQL_TYPE_ASCII, true},
+	{"uuid", UUIDOID, CQL_TYPE_UUID, false},
+	{"timeuuid", UUIDOID, CQL_TYPE_TIMEUUID, false},
+	{"boolean", BOOLOID, CQL_TYPE_BOOLEAN, true},
+	{"blob", BYTEAOID, CQL_TYPE_BLOB, true},
+	{"date", DATEOID, CQL_TYPE_DATE, true},
+};
+
+static const KeyType *
+key_type_of(const char *cqltype)
+{
+	for (int i = 0; i < (int) lengthof(key_types); i++)
+		if (strcmp(cqltype, key_types[i].cql) == 0)
+			return &key_types[i];
+	return NULL;
 }
 
 static bool
@@ -74,6 +99,17 @@ type_matches(Oid want, Oid coltype)
 	return want == TEXTOID && coltype == VARCHAROID;
 }
 
+/* Can a bound value of type valtype be encoded for a key of type want? */
+static bool
+value_type_ok(Oid want, Oid valtype)
+{
+	if (want == INT2OID || want == INT4OID || want == INT8OID)
+		return valtype == INT2OID || valtype == INT4OID || valtype == INT8OID;
+	if (want == TEXTOID)
+		return valtype == TEXTOID || valtype == VARCHAROID;
+	return valtype == want;
+}
+
 static Expr *
 strip_relabel(Expr *e)
 {
@@ -82,79 +118,234 @@ strip_relabel(Expr *e)
 	return e;
 }
 
-/* Is opno an equality operator of the btree family of type? */
-static bool
-is_equality(Oid opno, Oid type)
+/* The btree strategy of opno in the default btree family of type, or 0. */
+static int
+btree_strategy(Oid opno, Oid type)
 {
 	Oid			opclass = GetDefaultOpClass(type, BTREE_AM_OID);
 
 	if (!OidIsValid(opclass))
+		return 0;
+	return get_op_opfamily_strategy(opno, get_opclass_family(opclass));
+}
+
+/* Is e a column of baserel that is a key column of a pushable type? */
+static Var *
+key_var(RelOptInfo *baserel, const CqlKeyMap *map, Expr *e, bool key_only)
+{
+	Var		   *var;
+
+	e = strip_relabel(e);
+	if (e == NULL || !IsA(e, Var))
+		return NULL;
+	var = (Var *) e;
+	if ((Index) var->varno != baserel->relid || var->varlevelsup != 0 ||
+		var->varattno <= 0 || var->varattno > map->natts)
+		return NULL;
+	if (map->meta_index[var->varattno - 1] < 0 ||
+		(key_only && !map->key[var->varattno - 1]))
+		return NULL;
+	if (!type_matches(map->pushable[var->varattno - 1], var->vartype))
+		return NULL;
+	return var;
+}
+
+/* Can other be bound: no column of this relation, nothing volatile? */
+static bool
+bindable(RelOptInfo *baserel, Expr *other, bool outer_ok)
+{
+	if (bms_is_member(baserel->relid, pull_varnos(NULL, (Node *) other)))
 		return false;
-	return get_op_opfamily_strategy(opno, get_opclass_family(opclass)) == BTEqualStrategyNumber;
+	if (contain_volatile_functions((Node *) other))
+		return false;
+	if (!outer_ok && contain_var_clause((Node *) other))
+		return false;
+	return true;
+}
+
+/*
+ * Can a range bound be sent for the key column at attidx?  Only a value
+ * the CQL type always holds: a value of the column's own type where the
+ * CQL type holds every such value, or a constant that encodes.  (A bound
+ * that did not fit could not be sent, and dropping it would be wrong.)
+ */
+static bool
+bound_fits(const CqlKeyMap *map, int attidx, Expr *value)
+{
+	int			id = map->cqltype[attidx];
+	Expr	   *e;
+
+	if (exprType((Node *) value) == map->pushable[attidx] &&
+		(id == CQL_TYPE_INT || id == CQL_TYPE_BIGINT || id == CQL_TYPE_SMALLINT ||
+		 id == CQL_TYPE_VARCHAR || id == CQL_TYPE_BLOB || id == CQL_TYPE_BOOLEAN))
+		return true;
+	e = strip_relabel(value);
+	if (IsA(e, Const) && !((Const *) e)->constisnull)
+	{
+		cql_type	t;
+		cql_buf    *b = cql_buf_new();
+		bool		ok;
+
+		if (b == NULL)
+			return false;
+		memset(&t, 0, sizeof(t));
+		t.id = id;
+		ok = cqlfdw_encode_key(b, ((Const *) e)->constvalue,
+							   exprType((Node *) value), &t);
+		cql_buf_free(b);
+		return ok;
+	}
+	return false;
+}
+
+/*
+ * If rinfo is a condition on a key column that Cassandra can serve (see
+ * the top of this file), describe it in *cond and return true.  outer_ok
+ * allows the bound side to use other relations' columns (a parameterized
+ * path).  The strategy is the column's: "5 < k" is k > 5.
+ */
+bool
+cqlfdw_classify_cond(RelOptInfo *baserel, const CqlKeyMap *map, RestrictInfo *rinfo,
+					 bool outer_ok, CqlCond *cond)
+{
+	Expr	   *clause = rinfo->clause;
+	Var		   *var;
+	Expr	   *other;
+	Oid			opno;
+	Oid			inputcollid;
+	Oid			valtype;
+	int			strategy;
+	bool		commuted = false;
+	bool		is_in = false;
+
+	if (!cqlfdw_enable_pushdown || rinfo->pseudoconstant)
+		return false;
+	if (IsA(clause, OpExpr))
+	{
+		OpExpr	   *op = (OpExpr *) clause;
+
+		if (list_length(op->args) != 2)
+			return false;
+		if ((var = key_var(baserel, map, linitial(op->args), true)) != NULL)
+			other = lsecond(op->args);
+		else if ((var = key_var(baserel, map, lsecond(op->args), true)) != NULL)
+		{
+			other = linitial(op->args);
+			commuted = true;
+		}
+		else
+			return false;
+		opno = op->opno;
+		inputcollid = op->inputcollid;
+		valtype = exprType((Node *) other);
+	}
+	else if (IsA(clause, ScalarArrayOpExpr))
+	{
+		ScalarArrayOpExpr *sa = (ScalarArrayOpExpr *) clause;
+
+		if (!sa->useOr || list_length(sa->args) != 2)
+			return false;
+		if ((var = key_var(baserel, map, linitial(sa->args), true)) == NULL)
+			return false;
+		other = lsecond(sa->args);
+		opno = sa->opno;
+		inputcollid = sa->inputcollid;
+		valtype = get_element_type(exprType((Node *) other));
+		is_in = true;
+	}
+	else
+		return false;
+
+	if (!bindable(baserel, other, outer_ok))
+		return false;
+	if (!value_type_ok(map->pushable[var->varattno - 1], valtype))
+		return false;
+	strategy = btree_strategy(opno, var->vartype);
+	if (strategy == 0)
+		return false;
+	if (OidIsValid(inputcollid) && !get_collation_isdeterministic(inputcollid))
+		return false;
+
+	cond->col = map->meta_index[var->varattno - 1];
+	cond->attnum = var->varattno;
+	cond->value = other;
+	if (strategy == BTEqualStrategyNumber)
+	{
+		cond->kind = is_in ? CQL_COND_IN : CQL_COND_EQ;
+		return true;
+	}
+	if (is_in)
+		return false;			/* k < ANY(...): not a CQL condition */
+
+	/* a range: only where both databases order values alike */
+	if (!map->ordered[var->varattno - 1])
+		return false;
+	if (OidIsValid(inputcollid) && !lc_collate_is_c(inputcollid))
+		return false;
+	if (!bound_fits(map, var->varattno - 1, other))
+		return false;
+	if (commuted)
+		strategy = BTCommuteStrategyNumber(strategy);
+	switch (strategy)
+	{
+		case BTLessStrategyNumber:
+			cond->kind = CQL_COND_LT;
+			break;
+		case BTLessEqualStrategyNumber:
+			cond->kind = CQL_COND_LE;
+			break;
+		case BTGreaterEqualStrategyNumber:
+			cond->kind = CQL_COND_GE;
+			break;
+		case BTGreaterStrategyNumber:
+			cond->kind = CQL_COND_GT;
+			break;
+		default:
+			return false;
+	}
+	return true;
 }
 
 /*
  * If rinfo is "key column = expression" with an expression that can be
  * bound, return the key's column index in meta and set *value; else -1.
- * outer_ok allows the expression to use other relations' columns (a
- * parameterized path).
  */
 int
 cqlfdw_key_equality(RelOptInfo *baserel, const CqlKeyMap *map,
 					RestrictInfo *rinfo, bool outer_ok, Expr **value)
 {
-	OpExpr	   *op;
-	Expr	   *left;
-	Expr	   *right;
-	Var		   *var;
-	Expr	   *other;
-	int			col;
+	CqlCond		cond;
 
-	if (!IsA(rinfo->clause, OpExpr))
+	if (!cqlfdw_classify_cond(baserel, map, rinfo, outer_ok, &cond) ||
+		cond.kind != CQL_COND_EQ)
 		return -1;
-	op = (OpExpr *) rinfo->clause;
-	if (list_length(op->args) != 2)
-		return -1;
-	left = strip_relabel(linitial(op->args));
-	right = strip_relabel(lsecond(op->args));
-	if (IsA(left, Var) && (Index) ((Var *) left)->varno == baserel->relid &&
-		((Var *) left)->varlevelsup == 0)
-	{
-		var = (Var *) left;
-		other = lsecond(op->args);
-	}
-	else if (IsA(right, Var) && (Index) ((Var *) right)->varno == baserel->relid &&
-			 ((Var *) right)->varlevelsup == 0)
-	{
-		var = (Var *) right;
-		other = linitial(op->args);
-	}
-	else
-		return -1;
-	if (var->varattno <= 0 || var->varattno > map->natts)
-		return -1;
-	col = map->meta_index[var->varattno - 1];
-	if (col < 0 || !map->key[var->varattno - 1])
-		return -1;
+	*value = cond.value;
+	return cond.col;
+}
 
-	/* the other side: no column of this relation, nothing volatile */
-	if (bms_is_member(baserel->relid, pull_varnos(NULL, (Node *) other)))
-		return -1;
-	if (contain_volatile_functions((Node *) other))
-		return -1;
-	if (!outer_ok && contain_var_clause((Node *) other))
-		return -1;
+/*
+ * Can rows be returned in the order of the column attnum sorted with the
+ * btree family opfamily and collation by reading it in Cassandra's order?
+ * Yes for a key column of a type both databases order alike, with its
+ * type's default ordering and, for text, the "C" collation.
+ */
+bool
+cqlfdw_order_pushable(const CqlKeyMap *map, AttrNumber attnum, Oid vartype,
+					  Oid opfamily, Oid collation)
+{
+	Oid			opclass;
 
-	/* a type whose equality both databases agree on */
-	if (!type_matches(map->pushable[var->varattno - 1], var->vartype))
-		return -1;
-	if (!is_equality(op->opno, var->vartype))
-		return -1;
-	if (OidIsValid(op->inputcollid) && !get_collation_isdeterministic(op->inputcollid))
-		return -1;
-
-	*value = other;
-	return col;
+	if (!cqlfdw_enable_pushdown || attnum <= 0 || attnum > map->natts)
+		return false;
+	if (map->meta_index[attnum - 1] < 0 || !map->ordered[attnum - 1] ||
+		!type_matches(map->pushable[attnum - 1], vartype))
+		return false;
+	opclass = GetDefaultOpClass(vartype, BTREE_AM_OID);
+	if (!OidIsValid(opclass) || get_opclass_family(opclass) != opfamily)
+		return false;
+	if (OidIsValid(collation) && !lc_collate_is_c(collation))
+		return false;
+	return true;
 }
 
 /*
@@ -171,10 +362,13 @@ cqlfdw_key_map(Relation rel, const CqlTableMeta *meta)
 	map->meta_index = palloc(sizeof(int) * Max(map->natts, 1));
 	map->key = palloc0(sizeof(bool) * Max(map->natts, 1));
 	map->pushable = palloc0(sizeof(Oid) * Max(map->natts, 1));
+	map->cqltype = palloc0(sizeof(int) * Max(map->natts, 1));
+	map->ordered = palloc0(sizeof(bool) * Max(map->natts, 1));
 	map->attnum_of = palloc0(sizeof(AttrNumber) * Max(meta->ncolumns, 1));
 	for (int i = 0; i < map->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+		const KeyType *kt;
 		int			col;
 
 		map->meta_index[i] = -1;
@@ -187,7 +381,13 @@ cqlfdw_key_map(Relation rel, const CqlTableMeta *meta)
 		map->attnum_of[col] = i + 1;
 		map->key[i] = meta->columns[col].kind == CQL_COLUMN_PARTITION_KEY ||
 			meta->columns[col].kind == CQL_COLUMN_CLUSTERING;
-		map->pushable[i] = pushable_type(meta->columns[col].type);
+		kt = key_type_of(meta->columns[col].type);
+		if (kt)
+		{
+			map->pushable[i] = kt->pgtype;
+			map->cqltype[i] = kt->id;
+			map->ordered[i] = kt->ordered;
+		}
 	}
 	return map;
 }

@@ -21,17 +21,20 @@
 
 #include "access/sysattr.h"
 #include "access/table.h"
+#include "common/int.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/paths.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
+#include "utils/array.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -63,17 +66,39 @@ typedef struct CqlRelInfo
 	List	   *local_conds;
 	const CqlTableMeta *meta;	/* Cassandra's key columns */
 	CqlKeyMap  *map;
+	double		analyzed_tuples;	/* pg_class.reltuples; < 0: never analyzed */
 } CqlRelInfo;
 
-/* the key conditions of a path: one per key column at most */
+/* the conditions on one key column that a path may send */
+typedef struct ColConds
+{
+	RestrictInfo *eq;			/* = or IN */
+	CqlCond		eq_cond;
+	RestrictInfo *lower;		/* > or >= */
+	CqlCond		lower_cond;
+	RestrictInfo *upper;		/* < or <= */
+	CqlCond		upper_cond;
+} ColConds;
+
+/*
+ * The key conditions of a path, and what of them is sent: equality or IN
+ * on the partition key, then on a prefix of the clustering columns, then a
+ * range on the next clustering column.  Without the whole partition key,
+ * clustering conditions are sent only where the table allows filtering.
+ */
 typedef struct KeyConds
 {
 	int			npk;
-	RestrictInfo **pk;			/* per partition key column */
-	Expr	  **pk_value;
+	ColConds   *pk;				/* per partition key column */
 	int			nck;
-	RestrictInfo **ck;			/* per clustering column */
-	Expr	  **ck_value;
+	ColConds   *ck;				/* per clustering column */
+	bool		partition;		/* the whole partition key: routed reads */
+	bool		filtering;		/* clustering conditions sent with ALLOW FILTERING */
+	int			prefix;			/* clustering columns bound by = or IN */
+	int			range;			/* the clustering column with a range, or -1 */
+	bool		multi;			/* an IN: one read per combination of values */
+	double		nreads;			/* estimated reads (combinations) */
+	List	   *pushed;			/* the RestrictInfos sent */
 } KeyConds;
 
 /* indexes into fdw_private of the plan */
@@ -83,8 +108,21 @@ enum CqlScanPrivate
 	PRIV_RETRIEVED_ATTRS,		/* attnums of its columns, 0 for a placeholder */
 	PRIV_FETCH_SIZE,
 	PRIV_CONSISTENCY,
-	PRIV_KEY_CONDS				/* number of bound key conditions */
+	PRIV_KEY_CONDS,				/* number of bound key conditions */
+	PRIV_BIND_KINDS,			/* per fdw_expr: enum CqlBindKind */
+	PRIV_IN_COLUMNS				/* names of the columns with an IN list */
 };
+
+/* what each of fdw_exprs is */
+enum CqlBindKind
+{
+	CQLFDW_BIND_VALUE,			/* one value for a bind marker */
+	CQLFDW_BIND_ARRAY,			/* an IN list: one read per distinct value */
+	CQLFDW_BIND_LIMIT,			/* LIMIT ? (unset: none) */
+	CQLFDW_BIND_OFFSET			/* added to the LIMIT, no marker of its own */
+};
+
+typedef struct BoundValue BoundValue;
 
 /* execution state of a foreign scan */
 typedef struct CqlScanState
@@ -104,7 +142,16 @@ typedef struct CqlScanState
 	Oid		   *param_types;
 	cql_buf    *bind_buf;		/* their encoded bytes */
 	cql_slice  *bind_values;
-	int			nbind;
+	int			nbind;			/* bind markers */
+	int			nexprs;			/* fdw_exprs */
+	int		   *bind_kind;		/* per fdw_expr: enum CqlBindKind */
+	List	   *bind_kind_list;	/* the same, as the plan has it */
+	MemoryContext bind_cxt;		/* reset per bind_keys */
+	BoundValue **bound;			/* per fdw_expr: its distinct encoded values */
+	int		   *nbound;
+	int		   *combo;			/* per fdw_expr: the value of the current read */
+	bool		new_read;		/* the next request starts the next IN combination */
+	int64		reads;			/* reads started (one per IN combination) */
 
 	cql_future *pending;		/* request of the next page, or NULL */
 	cql_result *page;			/* page being read, or NULL */
@@ -158,7 +205,65 @@ cqlfdw_scan_routines(FdwRoutine *routine)
 
 /* ---------- planning ---------- */
 
-/* Find, among clauses, an equality for each key column. */
+/* Estimated number of values of a bound IN array. */
+static double
+in_values(Expr *array)
+{
+	array = (Expr *) strip_implicit_coercions((Node *) array);
+	if (IsA(array, Const) && !((Const *) array)->constisnull)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(((Const *) array)->constvalue);
+
+		return Max(ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)), 1);
+	}
+	if (IsA(array, ArrayExpr))
+		return Max(list_length(((ArrayExpr *) array)->elements), 1);
+	return 10.0;				/* a parameter: a guess */
+}
+
+static void
+add_cond(ColConds *cc, RestrictInfo *ri, const CqlCond *cond)
+{
+	switch (cond->kind)
+	{
+		case CQL_COND_EQ:
+			/* = is preferred over IN: one read */
+			if (cc->eq == NULL || cc->eq_cond.kind == CQL_COND_IN)
+			{
+				cc->eq = ri;
+				cc->eq_cond = *cond;
+			}
+			break;
+		case CQL_COND_IN:
+			if (cc->eq == NULL)
+			{
+				cc->eq = ri;
+				cc->eq_cond = *cond;
+			}
+			break;
+		case CQL_COND_GT:
+		case CQL_COND_GE:
+			if (cc->lower == NULL)
+			{
+				cc->lower = ri;
+				cc->lower_cond = *cond;
+			}
+			break;
+		case CQL_COND_LT:
+		case CQL_COND_LE:
+			if (cc->upper == NULL)
+			{
+				cc->upper = ri;
+				cc->upper_cond = *cond;
+			}
+			break;
+	}
+}
+
+/*
+ * Find, among clauses, the conditions on key columns, and decide which of
+ * them are sent (kc->pushed, in the order of the CQL's bind markers).
+ */
 static void
 collect_key_conds(RelOptInfo *baserel, CqlRelInfo *info, List *clauses, bool outer_ok,
 				  KeyConds *kc)
@@ -166,64 +271,149 @@ collect_key_conds(RelOptInfo *baserel, CqlRelInfo *info, List *clauses, bool out
 	const CqlTableMeta *meta = info->meta;
 	ListCell   *lc;
 
+	memset(kc, 0, sizeof(KeyConds));
+	kc->range = -1;
+	kc->nreads = 1.0;
 	kc->npk = meta ? meta->npk : 0;
 	kc->nck = meta ? meta->nck : 0;
-	kc->pk = palloc0(sizeof(RestrictInfo *) * Max(kc->npk, 1));
-	kc->pk_value = palloc0(sizeof(Expr *) * Max(kc->npk, 1));
-	kc->ck = palloc0(sizeof(RestrictInfo *) * Max(kc->nck, 1));
-	kc->ck_value = palloc0(sizeof(Expr *) * Max(kc->nck, 1));
-	if (meta == NULL || info->map == NULL)
+	kc->pk = palloc0(sizeof(ColConds) * Max(kc->npk, 1));
+	kc->ck = palloc0(sizeof(ColConds) * Max(kc->nck, 1));
+	if (meta == NULL || info->map == NULL || kc->npk == 0)
 		return;
 	foreach(lc, clauses)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-		Expr	   *value;
-		int			col = cqlfdw_key_equality(baserel, info->map, ri, outer_ok, &value);
+		CqlCond		cond;
 
-		if (col < 0)
+		if (!cqlfdw_classify_cond(baserel, info->map, ri, outer_ok, &cond))
 			continue;
 		for (int i = 0; i < kc->npk; i++)
-			if (meta->pk[i] == col && kc->pk[i] == NULL)
-			{
-				kc->pk[i] = ri;
-				kc->pk_value[i] = value;
-			}
+			if (meta->pk[i] == cond.col)
+				add_cond(&kc->pk[i], ri, &cond);
 		for (int i = 0; i < kc->nck; i++)
-			if (meta->ck[i] == col && kc->ck[i] == NULL)
+			if (meta->ck[i] == cond.col)
+				add_cond(&kc->ck[i], ri, &cond);
+	}
+
+	kc->partition = true;
+	for (int i = 0; i < kc->npk; i++)
+		if (kc->pk[i].eq == NULL)
+			kc->partition = false;
+	if (!kc->partition && !info->topts.allow_filtering)
+		return;
+
+	/*
+	 * Without the partition key, every read would scan the whole table: so
+	 * no IN there, only one filtered scan.
+	 */
+	while (kc->prefix < kc->nck && kc->ck[kc->prefix].eq &&
+		   (kc->partition || kc->ck[kc->prefix].eq_cond.kind == CQL_COND_EQ))
+		kc->prefix++;
+	if (kc->prefix < kc->nck &&
+		(kc->ck[kc->prefix].lower || kc->ck[kc->prefix].upper))
+		kc->range = kc->prefix;
+	if (!kc->partition)
+	{
+		if (kc->prefix == 0 && kc->range < 0)
+			return;
+		kc->filtering = true;
+	}
+
+	if (kc->partition)
+		for (int i = 0; i < kc->npk; i++)
+		{
+			kc->pushed = lappend(kc->pushed, kc->pk[i].eq);
+			if (kc->pk[i].eq_cond.kind == CQL_COND_IN)
 			{
-				kc->ck[i] = ri;
-				kc->ck_value[i] = value;
+				kc->multi = true;
+				kc->nreads *= in_values(kc->pk[i].eq_cond.value);
 			}
+		}
+	for (int i = 0; i < kc->prefix; i++)
+	{
+		kc->pushed = lappend(kc->pushed, kc->ck[i].eq);
+		if (kc->ck[i].eq_cond.kind == CQL_COND_IN)
+		{
+			kc->multi = true;
+			kc->nreads *= in_values(kc->ck[i].eq_cond.value);
+		}
+	}
+	if (kc->range >= 0)
+	{
+		if (kc->ck[kc->range].lower)
+			kc->pushed = lappend(kc->pushed, kc->ck[kc->range].lower);
+		if (kc->ck[kc->range].upper)
+			kc->pushed = lappend(kc->pushed, kc->ck[kc->range].upper);
 	}
 }
 
-static bool
-whole_partition_key(const KeyConds *kc)
+/* the CqlCond of a pushed RestrictInfo */
+static const CqlCond *
+pushed_cond(const KeyConds *kc, RestrictInfo *ri)
 {
-	if (kc->npk == 0)
-		return false;
 	for (int i = 0; i < kc->npk; i++)
-		if (kc->pk[i] == NULL)
-			return false;
-	return true;
+		if (kc->pk[i].eq == ri)
+			return &kc->pk[i].eq_cond;
+	for (int i = 0; i < kc->nck; i++)
+	{
+		if (kc->ck[i].eq == ri)
+			return &kc->ck[i].eq_cond;
+		if (kc->ck[i].lower == ri)
+			return &kc->ck[i].lower_cond;
+		if (kc->ck[i].upper == ri)
+			return &kc->ck[i].upper_cond;
+	}
+	elog(ERROR, "pushed condition not found");
+	return NULL;
 }
 
-/* clustering columns pinned by equality, from the first */
-static int
-clustering_prefix(const KeyConds *kc)
+/* the conditions of clauses that are not sent */
+static List *
+unpushed(const KeyConds *kc, List *clauses)
 {
-	int			n = 0;
+	List	   *rest = NIL;
+	ListCell   *lc;
 
-	while (n < kc->nck && kc->ck[n] != NULL)
-		n++;
-	return n;
+	foreach(lc, clauses)
+		if (!list_member_ptr(kc->pushed, lfirst(lc)))
+			rest = lappend(rest, lfirst(lc));
+	return rest;
 }
 
-/* rows of a single-partition read */
+/*
+ * Rows the pushed conditions let through, before local filtering: per
+ * read, one row when the whole primary key is bound, else a partition
+ * (a third of it under a range).
+ */
 static double
-partition_rows(const KeyConds *kc)
+pushed_rows(const KeyConds *kc, double tuples)
 {
-	return clustering_prefix(kc) == kc->nck ? 1.0 : ROWS_PER_PARTITION;
+	double		per_read;
+
+	if (!kc->partition)
+		return tuples * (kc->prefix > 0 ? 0.1 : 1.0) * (kc->range >= 0 ? 0.33 : 1.0);
+	if (kc->prefix == kc->nck)
+		per_read = 1.0;
+	else
+		per_read = ROWS_PER_PARTITION * (kc->range >= 0 ? 0.33 : 1.0);
+	return Min(kc->nreads * per_read, tuples);
+}
+
+/* the startup and total cost of a path sending kc, with local conditions */
+static void
+path_costs(PlannerInfo *root, RelOptInfo *baserel, const KeyConds *kc, List *local,
+		   Cost *startup, Cost *total)
+{
+	double		fetched = pushed_rows(kc, baserel->tuples);
+	QualCost	qcost;
+
+	cost_qual_eval(&qcost, local, root);
+	if (kc->partition)
+		*startup = LOOKUP_STARTUP_COST;
+	else
+		*startup = DEFAULT_STARTUP_COST;
+	*total = *startup + (kc->partition ? (kc->nreads - 1) * LOOKUP_STARTUP_COST : 0) +
+		fetched * (cpu_tuple_cost + DEFAULT_ROW_COST + qcost.per_tuple) + qcost.startup;
 }
 
 static void
@@ -238,6 +428,7 @@ cqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	cql_session *session;
 	Relation	rel;
 	KeyConds	kc;
+	List	   *local;
 
 	baserel->fdw_private = info;
 	info->table = GetForeignTable(foreigntableid);
@@ -254,6 +445,8 @@ cqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 								   info->topts.table, info->server->servername);
 	rel = table_open(foreigntableid, NoLock);
 	info->map = cqlfdw_key_map(rel, info->meta);
+	/* PostgreSQL 14+: reltuples < 0 means never analyzed */
+	info->analyzed_tuples = rel->rd_rel->reltuples;
 	table_close(rel, NoLock);
 
 	collect_key_conds(baserel, info, baserel->baserestrictinfo, false, &kc);
@@ -270,13 +463,27 @@ cqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		pull_varattnos((Node *) ri->clause, baserel->relid, &info->attrs_used);
 	}
 
-	tuples = baserel->tuples > 0 ? baserel->tuples : DEFAULT_TABLE_ROWS;
+	/*
+	 * The size of the table: ANALYZE's count when there is one, else the
+	 * server's estimates, else large and unknown (never empty).
+	 */
+	if (info->analyzed_tuples >= 0)
+		tuples = Max(info->analyzed_tuples, 1.0);
+	else
+		tuples = cqlfdw_estimate_rows(user, session, info->meta,
+									  info->server->servername);
+	if (tuples < 0)
+		tuples = DEFAULT_TABLE_ROWS;
 	baserel->tuples = tuples;
-	if (whole_partition_key(&kc))
-		baserel->rows = partition_rows(&kc);
+
+	local = unpushed(&kc, baserel->baserestrictinfo);
+	if (kc.pushed != NIL)
+		baserel->rows = clamp_row_est(pushed_rows(&kc, tuples) *
+									  clauselist_selectivity(root, local, baserel->relid,
+															 JOIN_INNER, NULL));
 	else
 		baserel->rows = clamp_row_est(tuples *
-									  clauselist_selectivity(root, info->local_conds,
+									  clauselist_selectivity(root, local,
 															 baserel->relid, JOIN_INNER, NULL));
 }
 
@@ -294,33 +501,109 @@ ec_member_is_column(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
 		((Var *) e)->varattno == attnum && ((Var *) e)->varlevelsup == 0;
 }
 
+/*
+ * Can the rows of kc come in the order of root->query_pathkeys?  Only from
+ * one partition (every partition key column bound by =, no IN anywhere),
+ * sorted on clustering columns in clustering order or its full reverse:
+ * each sorted column the next clustering column, the ones before it bound
+ * by =.  *reverse says which direction.
+ */
+static bool
+order_pushable(PlannerInfo *root, RelOptInfo *baserel, CqlRelInfo *info,
+			   const KeyConds *kc, bool *reverse)
+{
+	const CqlTableMeta *meta = info->meta;
+	int			next = 0;		/* the clustering column a sort key may be */
+	int			direction = 0;	/* 1 clustering order, -1 reversed */
+	ListCell   *lc;
+
+	if (root->query_pathkeys == NIL || !kc->partition || kc->multi || kc->filtering)
+		return false;
+	foreach(lc, root->query_pathkeys)
+	{
+		PathKey    *pathkey = lfirst(lc);
+		EquivalenceClass *ec = pathkey->pk_eclass;
+		Var		   *var = NULL;
+		ListCell   *lc2;
+		int			col;
+		int			pos = -1;
+		bool		asc;
+
+		if (ec->ec_has_volatile)
+			return false;
+		foreach(lc2, ec->ec_members)
+		{
+			EquivalenceMember *em = lfirst(lc2);
+			Expr	   *e = em->em_expr;
+
+			while (e && IsA(e, RelabelType))
+				e = ((RelabelType *) e)->arg;
+			if (e && IsA(e, Var) && (Index) ((Var *) e)->varno == baserel->relid &&
+				((Var *) e)->varlevelsup == 0 && ((Var *) e)->varattno > 0)
+			{
+				var = (Var *) e;
+				break;
+			}
+		}
+		if (var == NULL || var->varattno > info->map->natts)
+			return false;
+		col = info->map->meta_index[var->varattno - 1];
+		for (int i = 0; i < kc->nck; i++)
+			if (meta->ck[i] == col)
+				pos = i;
+		if (pos < next)
+			return false;		/* not a clustering column, or out of order */
+		/* the clustering columns skipped must each be one value */
+		for (int i = next; i < pos; i++)
+			if (kc->ck[i].eq == NULL || kc->ck[i].eq_cond.kind != CQL_COND_EQ)
+				return false;
+		if (!cqlfdw_order_pushable(info->map, var->varattno, var->vartype,
+								   pathkey->pk_opfamily, ec->ec_collation))
+			return false;
+		if (pathkey->pk_strategy != BTLessStrategyNumber &&
+			pathkey->pk_strategy != BTGreaterStrategyNumber)
+			return false;
+		asc = pathkey->pk_strategy == BTLessStrategyNumber;
+		if (direction == 0)
+			direction = asc != meta->columns[col].descending ? 1 : -1;
+		else if (direction != (asc != meta->columns[col].descending ? 1 : -1))
+			return false;
+		next = pos + 1;
+	}
+	*reverse = direction < 0;
+	return true;
+}
+
 static void
 cqlGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	CqlRelInfo *info = baserel->fdw_private;
 	KeyConds	kc;
-	double		startup = DEFAULT_STARTUP_COST;
-	double		total;
+	Cost		startup;
+	Cost		total;
+	bool		reverse;
 
 	collect_key_conds(baserel, info, baserel->baserestrictinfo, false, &kc);
-	if (whole_partition_key(&kc))
-	{
-		/* one routed single-partition read */
-		startup = LOOKUP_STARTUP_COST;
-		total = startup + baserel->rows * (cpu_tuple_cost + DEFAULT_ROW_COST);
-	}
-	else
-		total = startup + baserel->tuples * (cpu_tuple_cost + DEFAULT_ROW_COST) +
-			baserel->tuples * baserel->baserestrictcost.per_tuple;
+	path_costs(root, baserel, &kc, unpushed(&kc, baserel->baserestrictinfo),
+			   &startup, &total);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 startup, total, NIL, NULL, NULL, NIL));
+									 startup, total, NIL, NULL, NULL,
+									 list_make1(makeBoolean(false))));
+
+	/* the same read, sorted by Cassandra: clustering order or its reverse */
+	if (order_pushable(root, baserel, info, &kc, &reverse))
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL, baserel->rows,
+										 startup, total, root->query_pathkeys,
+										 NULL, NULL,
+										 list_make1(makeBoolean(reverse))));
 
 	/*
 	 * A parameterized path: the partition key bound from columns of other
 	 * relations, so a nested loop makes one routed lookup per outer row.
 	 */
-	if (info->meta && info->meta->npk > 0 && !whole_partition_key(&kc))
+	if (cqlfdw_enable_pushdown && info->meta && info->meta->npk > 0)
 	{
 		List	   *candidates = list_copy(baserel->baserestrictinfo);
 		ListCell   *lc;
@@ -351,37 +634,54 @@ cqlGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 				candidates = foreach_delete_current(candidates, lc);
 		}
 		collect_key_conds(baserel, info, candidates, true, &kc);
-		if (!whole_partition_key(&kc))
+		if (!kc.partition)
 			return;
-		for (int i = 0; i < kc.npk; i++)
+		foreach(lc, kc.pushed)
+		{
+			RestrictInfo *ri = lfirst(lc);
+
 			required_outer = bms_union(required_outer,
-									   bms_difference(kc.pk[i]->clause_relids, baserel->relids));
+									   bms_difference(ri->clause_relids, baserel->relids));
+		}
 		if (bms_is_empty(required_outer) || bms_overlap(required_outer, baserel->relids))
 			return;
 		ppi = get_baserel_parampathinfo(root, baserel, required_outer);
-		rows = partition_rows(&kc);
+		rows = clamp_row_est(pushed_rows(&kc, baserel->tuples) *
+							 clauselist_selectivity(root,
+													unpushed(&kc, list_concat(list_copy(baserel->baserestrictinfo),
+																			  ppi->ppi_clauses)),
+													baserel->relid, JOIN_INNER, NULL));
 		ppi->ppi_rows = rows;
+		path_costs(root, baserel, &kc,
+				   unpushed(&kc, list_concat(list_copy(baserel->baserestrictinfo),
+											 ppi->ppi_clauses)),
+				   &startup, &total);
 		add_path(baserel, (Path *)
 				 create_foreignscan_path(root, baserel, NULL, rows,
-										 LOOKUP_STARTUP_COST,
-										 LOOKUP_STARTUP_COST + rows * (cpu_tuple_cost + DEFAULT_ROW_COST),
-										 NIL, required_outer, NULL, NIL));
+										 startup, total, NIL, required_outer, NULL,
+										 list_make1(makeBoolean(false))));
 	}
 }
 
 /*
- * The SELECT of the columns in attrs_used.  A query that needs no column
- * (count(*)) still selects one, as CQL needs a selector; its attnum in
+ * The SELECT of the columns in attrs_used, with the WHERE of the pushed
+ * conditions (a bind marker each; IN is read one value at a time, so it
+ * is "=" here), ORDER BY when Cassandra's reversed order is wanted, and
+ * LIMIT when one is pushed.  A query that needs no column (count(*))
+ * still selects one, as CQL needs a selector; its attnum in
  * retrieved_attrs is 0 and it is never converted.
  */
 static char *
 deparse_select(Relation rel, const CqlTableOptions *topts, Bitmapset *attrs_used,
-			   List **retrieved_attrs, const CqlTableMeta *meta, const KeyConds *kc)
+			   List **retrieved_attrs, const CqlTableMeta *meta, const KeyConds *kc,
+			   bool reverse, bool limit)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	StringInfoData buf;
 	bool		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs_used);
 	int			first_live = 0;
+	ListCell   *lc;
+	bool		first = true;
 
 	*retrieved_attrs = NIL;
 	initStringInfo(&buf);
@@ -416,24 +716,70 @@ deparse_select(Relation rel, const CqlTableOptions *topts, Bitmapset *attrs_used
 	cqlfdw_append_identifier(&buf, topts->keyspace);
 	appendStringInfoChar(&buf, '.');
 	cqlfdw_append_identifier(&buf, topts->table);
-	if (kc && whole_partition_key(kc))
+	if (kc)
 	{
-		int			nck = clustering_prefix(kc);
+		foreach(lc, kc->pushed)
+		{
+			const CqlCond *cond = pushed_cond(kc, lfirst(lc));
+			static const char *const ops[] = {
+				[CQL_COND_EQ] = " = ?",[CQL_COND_IN] = " = ?",
+				[CQL_COND_LT] = " < ?",[CQL_COND_LE] = " <= ?",
+				[CQL_COND_GE] = " >= ?",[CQL_COND_GT] = " > ?"
+			};
 
-		for (int i = 0; i < kc->npk; i++)
-		{
-			appendStringInfoString(&buf, i == 0 ? " WHERE " : " AND ");
-			cqlfdw_append_identifier(&buf, meta->columns[meta->pk[i]].name);
-			appendStringInfoString(&buf, " = ?");
-		}
-		for (int i = 0; i < nck; i++)
-		{
-			appendStringInfoString(&buf, " AND ");
-			cqlfdw_append_identifier(&buf, meta->columns[meta->ck[i]].name);
-			appendStringInfoString(&buf, " = ?");
+			appendStringInfoString(&buf, first ? " WHERE " : " AND ");
+			first = false;
+			cqlfdw_append_identifier(&buf, meta->columns[cond->col].name);
+			appendStringInfoString(&buf, ops[cond->kind]);
 		}
 	}
+	if (reverse)
+	{
+		const CqlColumnMeta *ck0 = &meta->columns[meta->ck[0]];
+
+		appendStringInfoString(&buf, " ORDER BY ");
+		cqlfdw_append_identifier(&buf, ck0->name);
+		appendStringInfoString(&buf, ck0->descending ? " ASC" : " DESC");
+	}
+	if (limit)
+		appendStringInfoString(&buf, " LIMIT ?");
+	if (kc && kc->filtering)
+		appendStringInfoString(&buf, " ALLOW FILTERING");
 	return buf.data;
+}
+
+/*
+ * Can the query's LIMIT (plus OFFSET: CQL has none) be sent with this
+ * scan?  Only when the scan is the whole query: one relation, nothing
+ * filtered here, no grouping, aggregates, windows, DISTINCT or set-
+ * returning functions between it and the Limit, and rows already in the
+ * order asked for.  The Limit node stays on top, so the count is only an
+ * upper bound that saves reading rows nobody will see.
+ */
+static bool
+limit_pushable(PlannerInfo *root, RelOptInfo *baserel, ForeignPath *best_path,
+			   List *local)
+{
+	Query	   *parse = root->parse;
+
+	if (!cqlfdw_enable_pushdown || parse->limitCount == NULL || local != NIL)
+		return false;
+	if (parse->commandType != CMD_SELECT || parse->limitOption != LIMIT_OPTION_COUNT)
+		return false;
+	if (best_path->path.param_info != NULL || baserel->reloptkind != RELOPT_BASEREL ||
+		bms_membership(root->all_baserels) != BMS_SINGLETON)
+		return false;
+	if (parse->hasAggs || parse->groupClause || parse->groupingSets ||
+		parse->hasWindowFuncs || parse->distinctClause || parse->hasTargetSRFs ||
+		parse->setOperations || parse->havingQual || parse->rowMarks)
+		return false;
+	if (root->query_pathkeys != NIL &&
+		!pathkeys_contained_in(root->query_pathkeys, best_path->path.pathkeys))
+		return false;
+	if (contain_volatile_functions(parse->limitCount) ||
+		contain_volatile_functions(parse->limitOffset))
+		return false;
+	return true;
 }
 
 static ForeignScan *
@@ -445,39 +791,54 @@ cqlGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *retrieved_attrs;
 	List	   *fdw_private;
 	List	   *fdw_exprs = NIL;
-	List	   *pushed = NIL;
+	List	   *bind_kinds = NIL;
 	List	   *local = NIL;
 	Bitmapset  *attrs_used = NULL;
 	Relation	rel;
 	char	   *cql;
 	KeyConds	kc;
 	ListCell   *lc;
+	bool		reverse = false;
+	bool		limit;
+	StringInfoData in_columns;
+
+	if (best_path->fdw_private != NIL)
+		reverse = boolVal(linitial(best_path->fdw_private));
 
 	/* the key conditions this path binds; the rest is checked here */
+	initStringInfo(&in_columns);
 	collect_key_conds(baserel, info, scan_clauses,
 					  best_path->path.param_info != NULL, &kc);
-	if (whole_partition_key(&kc))
+	foreach(lc, kc.pushed)
 	{
-		int			nck = clustering_prefix(&kc);
+		const CqlCond *cond = pushed_cond(&kc, lfirst(lc));
 
-		for (int i = 0; i < kc.npk; i++)
-		{
-			pushed = lappend(pushed, kc.pk[i]);
-			fdw_exprs = lappend(fdw_exprs, kc.pk_value[i]);
-		}
-		for (int i = 0; i < nck; i++)
-		{
-			pushed = lappend(pushed, kc.ck[i]);
-			fdw_exprs = lappend(fdw_exprs, kc.ck_value[i]);
-		}
+		fdw_exprs = lappend(fdw_exprs, cond->value);
+		bind_kinds = lappend_int(bind_kinds,
+								 cond->kind == CQL_COND_IN ? CQLFDW_BIND_ARRAY : CQLFDW_BIND_VALUE);
+		if (cond->kind == CQL_COND_IN)
+			appendStringInfo(&in_columns, "%s%s", in_columns.len ? ", " : "",
+							 info->meta->columns[cond->col].name);
 	}
 	foreach(lc, scan_clauses)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 
-		if (ri->pseudoconstant || list_member_ptr(pushed, ri))
+		if (ri->pseudoconstant || list_member_ptr(kc.pushed, ri))
 			continue;
 		local = lappend(local, ri->clause);
+	}
+
+	limit = limit_pushable(root, baserel, best_path, local);
+	if (limit)
+	{
+		fdw_exprs = lappend(fdw_exprs, root->parse->limitCount);
+		bind_kinds = lappend_int(bind_kinds, CQLFDW_BIND_LIMIT);
+		if (root->parse->limitOffset)
+		{
+			fdw_exprs = lappend(fdw_exprs, root->parse->limitOffset);
+			bind_kinds = lappend_int(bind_kinds, CQLFDW_BIND_OFFSET);
+		}
 	}
 
 	/* columns for the output and for the conditions checked here */
@@ -486,13 +847,15 @@ cqlGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 
 	rel = table_open(foreigntableid, NoLock);
 	cql = deparse_select(rel, &info->topts, attrs_used, &retrieved_attrs,
-						 info->meta, whole_partition_key(&kc) ? &kc : NULL);
+						 info->meta, &kc, reverse, limit);
 	table_close(rel, NoLock);
 
 	fdw_private = list_make5(makeString(cql), retrieved_attrs,
 							 makeInteger(info->topts.fetch_size),
 							 makeInteger(info->topts.read_consistency),
-							 makeInteger(list_length(fdw_exprs)));
+							 makeInteger(list_length(kc.pushed)));
+	fdw_private = lappend(fdw_private, bind_kinds);
+	fdw_private = lappend(fdw_private, makeString(in_columns.data));
 
 	return make_foreignscan(tlist, local, baserel->relid, fdw_exprs,
 							fdw_private, NIL, NIL, outer_plan);
@@ -529,17 +892,27 @@ cqlBeginForeignScan(ForeignScanState *node, int eflags)
 	st->fetch_size = intVal(list_nth(fsplan->fdw_private, PRIV_FETCH_SIZE));
 	st->consistency = intVal(list_nth(fsplan->fdw_private, PRIV_CONSISTENCY));
 	st->cells = palloc0(sizeof(cql_slice) * Max(list_length(st->retrieved_attrs), 1));
-	st->nbind = list_length(fsplan->fdw_exprs);
-	if (st->nbind > 0)
+	st->nexprs = list_length(fsplan->fdw_exprs);
+	st->nbind = st->nexprs;
+	if (st->nexprs > 0)
 	{
+		List	   *kinds = list_nth(fsplan->fdw_private, PRIV_BIND_KINDS);
 		ListCell   *lc;
 		int			i = 0;
 
+		st->bind_kind_list = kinds;
 		st->param_exprs = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
-		st->param_types = palloc(sizeof(Oid) * st->nbind);
-		st->bind_values = palloc0(sizeof(cql_slice) * st->nbind);
+		st->param_types = palloc(sizeof(Oid) * st->nexprs);
+		st->bind_kind = palloc(sizeof(int) * st->nexprs);
+		st->bind_values = palloc0(sizeof(cql_slice) * st->nexprs);
 		foreach(lc, fsplan->fdw_exprs)
-			st->param_types[i++] = exprType((Node *) lfirst(lc));
+		{
+			st->param_types[i] = exprType((Node *) lfirst(lc));
+			st->bind_kind[i] = list_nth_int(kinds, i);
+			if (st->bind_kind[i] == CQLFDW_BIND_OFFSET)
+				st->nbind--;
+			i++;
+		}
 	}
 	st->cleanup.func = scan_cleanup_callback;
 	st->cleanup.arg = st;
@@ -564,19 +937,86 @@ cqlBeginForeignScan(ForeignScanState *node, int eflags)
 	st->pinned = true;
 }
 
+/* an encoded value of an IN list: bytes [off, off + len) of bind_buf */
+struct BoundValue
+{
+	size_t		off;
+	int32_t		len;
+};
+
+static const uint8_t *sort_base;
+
+static int
+bound_value_cmp(const void *a, const void *b)
+{
+	const BoundValue *x = a;
+	const BoundValue *y = b;
+	int			c = memcmp(sort_base + x->off, sort_base + y->off, Min(x->len, y->len));
+
+	if (c != 0)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Point bind_values at the current combination of bound values. */
+static void
+set_bind_values(CqlScanState *st)
+{
+	int			pos = 0;
+
+	for (int i = 0; i < st->nexprs; i++)
+	{
+		BoundValue *v;
+
+		if (st->bind_kind[i] == CQLFDW_BIND_OFFSET)
+			continue;
+		v = &st->bound[i][st->combo[i]];
+		st->bind_values[pos].data = v->len >= 0 ? cql_buf_data(st->bind_buf) + v->off : NULL;
+		st->bind_values[pos].len = v->len;
+		pos++;
+	}
+}
+
 /*
- * Evaluate and encode the bound key values (in the executor's current
- * parameters).  False when no key can equal them.
+ * Move to the next combination of IN values (the last list varies
+ * fastest); false after the last one.
+ */
+static bool
+next_key_set(CqlScanState *st)
+{
+	for (int i = st->nexprs - 1; i >= 0; i--)
+	{
+		if (st->nbound[i] <= 1)
+			continue;
+		if (++st->combo[i] < st->nbound[i])
+		{
+			set_bind_values(st);
+			return true;
+		}
+		st->combo[i] = 0;
+	}
+	return false;
+}
+
+/*
+ * Evaluate and encode the bound values (in the executor's current
+ * parameters): a key value, each distinct value of an IN array, the LIMIT
+ * (plus OFFSET).  False when no row can match: a key no Cassandra key can
+ * equal ("k = NULL", an integer out of the column's range), an IN with no
+ * such value left, LIMIT 0.
  */
 static bool
 bind_keys(CqlScanState *st)
 {
 	ExprContext *econtext = st->node->ss.ps.ps_ExprContext;
 	const cql_result *meta = cql_prepared_result(st->prepared);
-	size_t	   *offsets = palloc(sizeof(size_t) * (st->nbind + 1));
 	ListCell   *lc;
 	int			i = 0;
-	bool		ok = true;
+	int			pos = 0;
+	int64		limit = -1;		/* -1: no LIMIT sent, or sent unset */
+	int			limit_expr = -1;
+	bool		limit_unset = false;
+	MemoryContext old;
 
 	if (st->bind_buf == NULL && (st->bind_buf = cql_buf_new()) == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
@@ -584,32 +1024,116 @@ bind_keys(CqlScanState *st)
 	if (cql_result_bind_count(meta) != st->nbind)
 		elog(ERROR, "prepared statement has %d bind variables, expected %d",
 			 cql_result_bind_count(meta), st->nbind);
+	if (st->bind_cxt == NULL)
+		st->bind_cxt = AllocSetContextCreate(st->scan_cxt, "cql_fdw bound values",
+											 ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(st->bind_cxt);
+	old = MemoryContextSwitchTo(st->bind_cxt);
+	st->bound = palloc0(sizeof(BoundValue *) * st->nexprs);
+	st->nbound = palloc0(sizeof(int) * st->nexprs);
+	st->combo = palloc0(sizeof(int) * st->nexprs);
+	MemoryContextSwitchTo(old);
+
 	foreach(lc, st->param_exprs)
 	{
 		ExprState  *es = lfirst(lc);
+		int			kind = st->bind_kind[i];
+		const cql_type *t = kind == CQLFDW_BIND_OFFSET ? NULL : cql_result_bind(meta, pos)->type;
 		bool		isnull;
 		Datum		v;
-		MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 
+		old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 		v = ExecEvalExpr(es, econtext, &isnull);
 		MemoryContextSwitchTo(old);
-		offsets[i] = cql_buf_len(st->bind_buf);
-		if (isnull || !cqlfdw_encode_key(st->bind_buf, v, st->param_types[i],
-										 cql_result_bind(meta, i)->type))
-			ok = false;			/* "key = NULL" or a value no key has */
+
+		st->bound[i] = MemoryContextAllocZero(st->bind_cxt, sizeof(BoundValue));
+		st->nbound[i] = 1;
+		if (kind == CQLFDW_BIND_VALUE)
+		{
+			st->bound[i]->off = cql_buf_len(st->bind_buf);
+			if (isnull || !cqlfdw_encode_key(st->bind_buf, v, st->param_types[i], t))
+				return false;	/* "key = NULL" or a value no key has */
+			st->bound[i]->len = (int32_t) (cql_buf_len(st->bind_buf) - st->bound[i]->off);
+		}
+		else if (kind == CQLFDW_BIND_ARRAY)
+		{
+			Oid			elemtype = get_element_type(st->param_types[i]);
+			int16		typlen;
+			bool		typbyval;
+			char		typalign;
+			Datum	   *elems;
+			bool	   *elemnulls;
+			int			nelems;
+			int			n = 0;
+
+			if (isnull)
+				return false;	/* k = ANY(NULL) */
+			get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+			old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+			deconstruct_array(DatumGetArrayTypeP(v), elemtype, typlen, typbyval, typalign,
+							  &elems, &elemnulls, &nelems);
+			MemoryContextSwitchTo(old);
+			st->bound[i] = MemoryContextAlloc(st->bind_cxt, sizeof(BoundValue) * Max(nelems, 1));
+			for (int k = 0; k < nelems; k++)
+			{
+				size_t		off = cql_buf_len(st->bind_buf);
+
+				if (elemnulls[k] || !cqlfdw_encode_key(st->bind_buf, elems[k], elemtype, t))
+					continue;	/* a value no key can equal */
+				st->bound[i][n].off = off;
+				st->bound[i][n].len = (int32_t) (cql_buf_len(st->bind_buf) - off);
+				n++;
+			}
+			if (n == 0)
+				return false;
+			/* each distinct key once: k IN (1, 1) reads the partition once */
+			sort_base = cql_buf_data(st->bind_buf);
+			qsort(st->bound[i], n, sizeof(BoundValue), bound_value_cmp);
+			st->nbound[i] = 1;
+			for (int k = 1; k < n; k++)
+				if (bound_value_cmp(&st->bound[i][k], &st->bound[i][st->nbound[i] - 1]) != 0)
+					st->bound[i][st->nbound[i]++] = st->bound[i][k];
+		}
+		else if (kind == CQLFDW_BIND_LIMIT)
+		{
+			/* the Limit node above reports a bad count; send none here */
+			limit_expr = i;
+			if (isnull || DatumGetInt64(v) < 0)
+				limit_unset = true;
+			else
+				limit = DatumGetInt64(v);
+		}
+		else if (kind == CQLFDW_BIND_OFFSET)
+		{
+			/* the rows OFFSET skips are read too; OFFSET NULL is 0 */
+			if (!isnull && !limit_unset &&
+				(DatumGetInt64(v) < 0 || pg_add_s64_overflow(limit, DatumGetInt64(v), &limit)))
+				limit_unset = true;
+		}
+		if (kind != CQLFDW_BIND_OFFSET)
+			pos++;
 		i++;
-		if (!ok)
-			break;
 	}
-	if (!ok)
-		return false;
-	offsets[st->nbind] = cql_buf_len(st->bind_buf);
-	/* slices once the buffer stopped moving */
-	for (i = 0; i < st->nbind; i++)
+	if (limit_expr >= 0)
 	{
-		st->bind_values[i].data = cql_buf_data(st->bind_buf) + offsets[i];
-		st->bind_values[i].len = (int32_t) (offsets[i + 1] - offsets[i]);
+		BoundValue *b = st->bound[limit_expr];
+
+		if (!limit_unset && limit == 0)
+			return false;		/* LIMIT 0: nothing to read */
+		if (limit_unset || limit > PG_INT32_MAX)
+			b->len = CQL_UNSET; /* Cassandra reads an unset LIMIT as none */
+		else
+		{
+			b->off = cql_buf_len(st->bind_buf);
+			if (cql_encode_int(st->bind_buf, limit) != CQL_OK)
+				ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+			b->len = (int32_t) (cql_buf_len(st->bind_buf) - b->off);
+		}
 	}
+	if (cql_buf_failed(st->bind_buf))
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	/* slices once the buffer stopped moving */
+	set_bind_values(st);
 	return true;
 }
 
@@ -634,11 +1158,13 @@ request_page(CqlScanState *st)
 		cql_result_free(res);
 	}
 
-	if (st->page == NULL && st->nbind > 0 && !bind_keys(st))
+	if (st->page == NULL && st->nexprs > 0 && !bind_keys(st))
 	{
 		st->done = true;		/* no row can match: nothing to ask */
 		return;
 	}
+	if (st->page == NULL || st->new_read)
+		st->reads++;
 
 	memset(&params, 0, sizeof(params));
 	params.idempotent = true;	/* a read: any replica may serve it again */
@@ -646,8 +1172,9 @@ request_page(CqlScanState *st)
 	params.nvalues = st->nbind;
 	params.consistency = st->consistency;
 	params.page_size = st->fetch_size;
-	if (st->page)
+	if (st->page && !st->new_read)
 		params.paging_state = cql_result_paging_state(st->page);
+	st->new_read = false;
 	st->pending = cql_session_execute_prepared(st->session, st->prepared, &params);
 	if (st->pending == NULL)
 		ereport(ERROR,
@@ -736,6 +1263,12 @@ cqlIterateForeignScan(ForeignScanState *node)
 		/* ask for the next page now, while this one is being read */
 		if (cql_result_has_more_pages(st->page))
 			request_page(st);
+		else if (st->nexprs > 0 && next_key_set(st))
+		{
+			/* the next value of an IN list: a new read */
+			st->new_read = true;
+			request_page(st);
+		}
 		else
 			st->done = true;
 	}
@@ -768,10 +1301,23 @@ cqlExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	CqlScanState *st = node->fdw_state;
 
 	if (es->verbose)
+	{
 		ExplainPropertyText("CQL", st->cql, es);
+		if (strVal(list_nth(((ForeignScan *) node->ss.ps.plan)->fdw_private, PRIV_IN_COLUMNS))[0])
+			ExplainPropertyText("CQL IN Lists",
+								strVal(list_nth(((ForeignScan *) node->ss.ps.plan)->fdw_private,
+												PRIV_IN_COLUMNS)), es);
+		ExplainPropertyText("CQL Consistency", cql_consistency_name(st->consistency), es);
+	}
 	if (es->analyze)
 	{
+		/* reads, when an IN list made more than one per scan */
+		if (list_member_int(st->bind_kind_list, CQLFDW_BIND_ARRAY) ||
+			es->format != EXPLAIN_FORMAT_TEXT)
+			ExplainPropertyInteger("CQL Reads", NULL, st->reads, es);
 		ExplainPropertyInteger("CQL Pages", NULL, st->pages, es);
+		if (es->verbose)
+			ExplainPropertyInteger("CQL Rows", NULL, st->rows, es);
 		if (st->retries > 0 || es->format != EXPLAIN_FORMAT_TEXT)
 			ExplainPropertyInteger("CQL Retries", NULL, st->retries, es);
 		if (es->verbose && st->hosts != NIL)

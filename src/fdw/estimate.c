@@ -1,0 +1,139 @@
+/*-------------------------------------------------------------------------
+ *
+ * estimate.c
+ *		  Table size estimates from the server, for costing scans.
+ *
+ * Each Cassandra node keeps, in system.size_estimates, the number of
+ * partitions and their mean size for each of its primary token ranges,
+ * refreshed every few minutes from flushed data only.  The estimate of a
+ * table is the partitions the answering node reports, scaled by the number
+ * of nodes (each holds about as many primary ranges), times the rows a
+ * partition of that mean size holds.  A table with no estimate yet (new,
+ * or nothing flushed) has none: the caller then costs it as large and
+ * unknown, never as empty.  Estimates are kept per user mapping for a
+ * minute, so planning does not ask the server every time.
+ *
+ * IDENTIFICATION
+ *		  src/fdw/estimate.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "cql_fdw.h"
+
+#define ESTIMATE_KEY_LEN (NAMEDATALEN * 2 + 32)
+#define ESTIMATE_TTL_MS 60000
+/* bytes a row of a wide partition takes, per column, as a rough guess */
+#define BYTES_PER_CELL 16.0
+
+typedef struct EstimateEntry
+{
+	char		key[ESTIMATE_KEY_LEN];	/* umid/keyspace/table */
+	TimestampTz fetched;
+	double		rows;			/* < 0: none */
+} EstimateEntry;
+
+static HTAB *EstimateHash = NULL;
+
+static const char *const estimate_query =
+"SELECT partitions_count, mean_partition_size FROM system.size_estimates "
+"WHERE keyspace_name = ? AND table_name = ?";
+
+static double
+fetch_estimate(cql_session *s, const CqlTableMeta *meta, const char *server)
+{
+	cql_query_params p;
+	cql_slice	values[2];
+	cql_slice	cells[2];
+	cql_future *f;
+	cql_result *res;
+	cql_row_cursor cur;
+	double		partitions = 0;
+	double		bytes = 0;
+	int			hosts;
+	int			up;
+
+	values[0].data = (const uint8_t *) meta->keyspace;
+	values[0].len = strlen(meta->keyspace);
+	values[1].data = (const uint8_t *) meta->table;
+	values[1].len = strlen(meta->table);
+	memset(&p, 0, sizeof(p));
+	p.consistency = CQL_CONSISTENCY_ONE;
+	p.values = values;
+	p.nvalues = 2;
+	p.idempotent = true;
+	f = cql_session_query(s, estimate_query, &p);
+	if (f == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	cqlfdw_wait_owned(f);
+	res = cqlfdw_finish(f, estimate_query, server);
+	if (cql_result_kind(res) == CQL_RESULT_ROWS && cql_result_column_count(res) == 2)
+	{
+		cql_result_rows(res, &cur);
+		while (cql_row_next(&cur, cells))
+		{
+			int64_t		count;
+			int64_t		size;
+
+			if (cells[0].len != 8 || cells[1].len != 8 ||
+				cql_decode_bigint(cells[0], &count) != CQL_OK ||
+				cql_decode_bigint(cells[1], &size) != CQL_OK || count <= 0)
+				continue;
+			partitions += (double) count;
+			bytes += (double) count * (double) Max(size, 0);
+		}
+	}
+	cql_result_free(res);
+	if (partitions <= 0)
+		return -1;				/* nothing flushed yet, or not computed yet */
+
+	hosts = cql_session_host_count(s, &up);
+	partitions *= Max(hosts, 1);
+	bytes *= Max(hosts, 1);
+	if (meta->nck == 0)
+		return partitions;
+	/* a wide partition: as many rows as its mean size suggests */
+	return Max(partitions, bytes / (BYTES_PER_CELL * Max(meta->ncolumns, 1)));
+}
+
+/*
+ * Estimated rows of the table of meta, or -1 when the server has no
+ * estimate.
+ */
+double
+cqlfdw_estimate_rows(UserMapping *user, cql_session *s, const CqlTableMeta *meta,
+					 const char *server)
+{
+	char		key[ESTIMATE_KEY_LEN];
+	EstimateEntry *entry;
+	bool		found;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (EstimateHash == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = ESTIMATE_KEY_LEN;
+		ctl.entrysize = sizeof(EstimateEntry);
+		EstimateHash = hash_create("cql_fdw size estimates", 16, &ctl,
+								   HASH_ELEM | HASH_STRINGS);
+	}
+	memset(key, 0, sizeof(key));
+	snprintf(key, sizeof(key), "%u/%s/%s", user->umid, meta->keyspace, meta->table);
+	entry = hash_search(EstimateHash, key, HASH_FIND, &found);
+	if (found && !TimestampDifferenceExceeds(entry->fetched, now, ESTIMATE_TTL_MS))
+		return entry->rows;
+	{
+		double		rows = fetch_estimate(s, meta, server);
+
+		entry = hash_search(EstimateHash, key, HASH_ENTER, &found);
+		entry->fetched = now;
+		entry->rows = rows;
+		return rows;
+	}
+}
