@@ -7,6 +7,8 @@
 #   make test       everything: driver unit tests, regression suites; prints
 #                   "N passed, N failed"
 #   make install    build and install into the PostgreSQL of PG_CONFIG
+#   make bench      figures, not tests: decoding, then scans, lookups and
+#                   writes beside the Python driver and gocql (ROWS=, REPEAT=)
 #
 # This Makefile must parse on a machine where PostgreSQL is not installed
 # yet: the environment targets install it first.
@@ -72,6 +74,9 @@ test:
 unit:
 	$(MAKE) -C test/unit run
 
-# figures, not tests: the decode micro-benchmark
+# figures, not tests: the decode micro-benchmark, then cql_fdw against the
+# Python driver and gocql on the running node (test/bench/run.sh; ROWS=1000000
+# REPEAT=3 by default, e.g. make bench ROWS=50000)
 bench:
 	$(MAKE) -C test/bench run
+	test/bench/run.sh

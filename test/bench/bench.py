@@ -154,7 +154,7 @@ def setup_cql(session):
 
 def py_write(session, table):
     ps = session.prepare("INSERT INTO %s.%s (%s) VALUES (%s)" % (KS, table, COLLIST, ", ".join("?" * len(COLS))))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     n = 0
     # in chunks: the list of results of 1,000,000 statements would be large
     # (results_generator=True keeps none, but is half as fast here)
@@ -162,27 +162,27 @@ def py_write(session, table):
         for ok, res in execute_concurrent_with_args(session, ps, [row(i) for i in range(lo, min(lo + 50000, ROWS))],
                                                     concurrency=CONC):
             n += ok
-    return {"rows": n, "seconds": time.perf_counter() - t0}
+    return {"rows": n, "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0}
 
 
 def py_scan(session):
     ps = session.prepare("SELECT %s FROM %s.bench" % (COLLIST, KS))
     ps.fetch_size = FETCH
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     n = 0
     for r in session.execute(ps):
         n += 1
-    return {"rows": n, "seconds": time.perf_counter() - t0}
+    return {"rows": n, "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0}
 
 
 def py_lookup(session):
     ps = session.prepare("SELECT %s FROM %s.bench WHERE id = ?" % (COLLIST, KS))
     n = 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for k in KEYS:
         if session.execute(ps, (k,)).one() is not None:
             n += 1
-    return {"rows": n, "seconds": time.perf_counter() - t0}
+    return {"rows": n, "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0}
 
 
 def go(op, *args):
@@ -198,21 +198,68 @@ def go(op, *args):
 
 
 def pg_write(conn, sql):
-    t0 = time.perf_counter()
     try:
+        pid = conn.info.backend_pid
+        c0 = proc_cpu(pid)
+        t0 = time.perf_counter()
         cur = conn.execute(sql)
-    except psycopg.Error as e:
+        el = time.perf_counter() - t0
+        return {"rows": cur.rowcount, "seconds": el, "cpu": proc_cpu(pid) - c0}
+    except (psycopg.Error, OSError) as e:
         return {"error": short_error(e)}
-    return {"rows": cur.rowcount, "seconds": time.perf_counter() - t0}
 
 
-def pg_time(conn, sql):
-    t0 = time.perf_counter()
+def proc_cpu(pid):
+    """utime + stime of a process, in seconds"""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def node_pid():
+    """the pid of the Cassandra node listening on CQL_HOST:CQL_PORT (read-only use: its CPU time)"""
     try:
+        out = subprocess.run(["ss", "-Hltnp", "sport = :%d" % CQL_PORT], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if "%s:%d " % (CQL_HOST, CQL_PORT) in line and "pid=" in line:
+                return int(line.split("pid=")[1].split(",")[0])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def timed(fn, *args, **kw):
+    """fn's result, with the node's CPU seconds meanwhile (shared with whatever else uses the node)"""
+    try:
+        s0 = proc_cpu(NODE_PID) if NODE_PID else None
+    except OSError:
+        s0 = None
+    r = fn(*args, **kw)
+    if s0 is not None and "error" not in r:
+        try:
+            r["node_cpu"] = proc_cpu(NODE_PID) - s0
+        except OSError:
+            pass
+    return r
+
+
+def pg_time(conn, sql, cpu=True):
+    """the first column of the one row of sql, the time it took, the backend's CPU"""
+    try:
+        pid = conn.info.backend_pid
+        c0 = proc_cpu(pid)
+        t0 = time.perf_counter()
         r = conn.execute(sql).fetchone()
-    except psycopg.Error as e:
+        el = time.perf_counter() - t0
+    except (psycopg.Error, OSError) as e:
         return {"error": short_error(e)}
-    return {"rows": r[0] if r else 0, "seconds": time.perf_counter() - t0}
+    res = {"rows": r[0] if r else 0, "seconds": el}
+    if cpu:
+        res["cpu"] = proc_cpu(pid) - c0
+    return res
 
 
 SCAN_SQL = "SELECT %s FROM bench" % COUNT_ALL.format(a="")
@@ -252,13 +299,20 @@ def summarize(results, expect):
     rates = [r["rows"] / r["seconds"] for r in ok]
     med = statistics.median(rates)
     note = "%d runs, %s..%s" % (len(rates), fmt_rate(min(rates)), fmt_rate(max(rates)))
+    cpus = [r["cpu"] / r["rows"] * 1e6 for r in ok if r.get("cpu") is not None]
+    if cpus:
+        note += "; client CPU %.1f us/row" % statistics.median(cpus)
+    ncpus = [r["node_cpu"] / r["rows"] * 1e6 for r in ok if r.get("node_cpu") is not None]
+    if ncpus:
+        note += ", node %.1f" % statistics.median(ncpus)
     if bad:
         note += "; %d failed: %s" % (len(bad), bad[0].get("error", "%s rows" % bad[0].get("rows")))
     return med, note
 
 
 def main():
-    global KEYS
+    global KEYS, NODE_PID
+    NODE_PID = node_pid()
     started = time.time()
     KEYS = list(dict.fromkeys((i * 7919 + 13) % ROWS for i in range(NKEYS)))
     compiled = cassandra.cluster.__file__.endswith(".so")
@@ -273,7 +327,16 @@ def main():
                       execution_profiles={EXEC_PROFILE_DEFAULT: profile})
     session = cluster.connect()
     setup_cql(session)
-    extver = setup_pg()
+    for attempt in range(4):
+        try:
+            extver = setup_pg()
+            break
+        except psycopg.Error as e:
+            # someone may be installing the extension right now
+            if attempt == 3:
+                sys.exit("PostgreSQL setup failed: %s" % short_error(e))
+            log("PostgreSQL setup: %s; again in 15 s" % short_error(e))
+            time.sleep(15)
     keyfile = tempfile.NamedTemporaryFile("w", prefix="cqlfdw-bench-keys", suffix=".txt", delete=False)
     keyfile.write("\n".join(map(str, KEYS)) + "\n")
     keyfile.close()
@@ -283,14 +346,14 @@ def main():
     for rnd in range(WRITE_REPEAT):
         log("write round %d/%d: Python execute_concurrent -> bench" % (rnd + 1, WRITE_REPEAT))
         try:
-            writes["py"].append(py_write(session, "bench"))
+            writes["py"].append(timed(py_write, session, "bench"))
         except Exception as e:
             sys.exit("the load failed: %s" % short_error(e))
         log("  %.1f s; gocql -> bench_go" % writes["py"][-1]["seconds"])
-        writes["go"].append(go("write", "-table", "bench_go", "-rows", str(ROWS), "-concurrency", str(CONC)))
+        writes["go"].append(timed(go, "write", "-table", "bench_go", "-rows", str(ROWS), "-concurrency", str(CONC)))
         log("  %s; cql_fdw INSERT ... SELECT -> bench_fdw" % writes["go"][-1])
         with pg_connect() as c:
-            writes["fdw"].append(pg_write(c, "INSERT INTO bench_fdw " + PG_ROW_SELECT.format(n=ROWS)))
+            writes["fdw"].append(timed(pg_write, c, "INSERT INTO bench_fdw " + PG_ROW_SELECT.format(n=ROWS)))
         log("  %s" % writes["fdw"][-1])
     # the same rows in all three tables?
     same = {}
@@ -313,11 +376,14 @@ def main():
         pg2.execute("SET " + s)
     warm = "SELECT %s FROM (SELECT * FROM bench LIMIT 1) s" % COUNT_ALL.format(a="")
     for c in (pg1, pg2):
-        c.execute(warm).fetchone()  # connects the backend's session, prepares
-    serial_plan = plan(pg1, SCAN_SQL)
-    par_plan = plan(pg2, SCAN_SQL)
-    parallel = any("Gather" in l for l in par_plan)
-    par_note = None if parallel else "not parallel (plan shows %s)" % " / ".join(l.strip().lstrip("-> ").strip() for l in par_plan[:2])
+        pg_time(c, warm)  # connects the backend's session, prepares
+    try:
+        par_plan = plan(pg2, SCAN_SQL)
+        parallel = any("Gather" in l for l in par_plan)
+        par_note = None if parallel else "not parallel (plan shows %s)" % " / ".join(
+            l.strip().lstrip("-> ").strip() for l in par_plan[:2])
+    except psycopg.Error as e:
+        parallel, par_note = False, "n/a: " + short_error(e)
 
     # ---- scans, interleaved, the order rotated every round
     scans = {"fdw1": [], "fdw2": [], "py": [], "go": []}
@@ -326,22 +392,25 @@ def main():
         order = peers[rnd % len(peers):] + peers[:rnd % len(peers)]
         for p in order:
             if p == "fdw1":
-                r = pg_time(pg1, SCAN_SQL)
+                r = timed(pg_time, pg1, SCAN_SQL)
             elif p == "fdw2":
                 if not parallel:
                     continue
-                r = pg_time(pg2, SCAN_SQL)
+                r = timed(pg_time, pg2, SCAN_SQL, cpu=False)  # the workers' CPU is not the leader's
             elif p == "py":
-                r = py_scan(session)
+                r = timed(py_scan, session)
             else:
-                r = go("scan", "-table", "bench")
+                r = timed(go, "scan", "-table", "bench")
             scans[p].append(r)
             log("scan round %d/%d %-4s %s" % (rnd + 1, REPEAT, p,
                                               r.get("error") or "%d rows %.2f s" % (r["rows"], r["seconds"])))
     workers = None
     if parallel:
-        ana = [r[0] for r in pg2.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + SCAN_SQL).fetchall()]
-        workers = " ".join(l.strip() for l in ana if "Workers" in l)
+        try:
+            ana = [r[0] for r in pg2.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + SCAN_SQL)]
+            workers = " ".join(l.strip() for l in ana if "Workers" in l)
+        except psycopg.Error as e:
+            workers = "EXPLAIN ANALYZE: " + short_error(e)
     mem_serial_after = proc_mem(pg1.info.backend_pid)
 
     # ---- the backend's memory after scans of two sizes, fresh backends
@@ -350,36 +419,40 @@ def main():
     for n in (small, ROWS):
         with pg_connect() as c:
             c.execute("SET max_parallel_workers_per_gather = 0")
-            c.execute(warm).fetchone()
             pid = c.info.backend_pid
+            r = pg_time(c, warm)
             before = proc_mem(pid)
-            r = pg_time(c, "SELECT %s FROM (SELECT * FROM bench LIMIT %d) s" % (COUNT_ALL.format(a=""), n)
-                        if n < ROWS else SCAN_SQL)
+            if "error" not in r:
+                r = pg_time(c, "SELECT %s FROM (SELECT * FROM bench LIMIT %d) s" % (COUNT_ALL.format(a=""), n)
+                            if n < ROWS else SCAN_SQL)
             mem.append((n, before, proc_mem(pid), r))
 
     # ---- lookups
-    join_plan = plan(pg1, JOIN_SQL, verbose=True)
     forced = ""
-    if not any("Nested Loop" in l for l in join_plan):
-        for s in ("enable_hashjoin = off", "enable_mergejoin = off"):
-            pg1.execute("SET " + s)
-        forced = " (forced: enable_hashjoin, enable_mergejoin off)"
+    try:
         join_plan = plan(pg1, JOIN_SQL, verbose=True)
-    pg1.execute(JOIN_SQL).fetchone()  # warm: prepares the parameterized statement
+        if not any("Nested Loop" in l for l in join_plan):
+            for s in ("enable_hashjoin = off", "enable_mergejoin = off"):
+                pg1.execute("SET " + s)
+            forced = " (forced: enable_hashjoin, enable_mergejoin off)"
+            join_plan = plan(pg1, JOIN_SQL, verbose=True)
+    except psycopg.Error as e:
+        join_plan = ["n/a: " + short_error(e)]
+    pg_time(pg1, JOIN_SQL)  # warm: prepares the parameterized statement
     looks = {"fdw": [], "py": [], "go": []}
     lpeers = ["fdw", "py", "go"]
     for rnd in range(REPEAT):
         order = lpeers[rnd % 3:] + lpeers[:rnd % 3]
         for p in order:
             if p == "fdw":
-                r = pg_time(pg1, JOIN_SQL)
+                r = timed(pg_time, pg1, JOIN_SQL)
             elif p == "py":
-                r = py_lookup(session)
+                r = timed(py_lookup, session)
             else:
                 # gocql delays each write by WriteCoalesceWaitTime (200 µs by
                 # default) to batch requests: one request at a time, an
                 # application turns that off (4x the lookups/s here)
-                r = go("lookup", "-table", "bench", "-keys", keyfile.name, "-coalesce", "0s")
+                r = timed(go, "lookup", "-table", "bench", "-keys", keyfile.name, "-coalesce", "0s")
             looks[p].append(r)
             log("lookup round %d/%d %-4s %s" % (rnd + 1, REPEAT, p,
                                                 r.get("error") or "%d found %.2f s" % (r["rows"], r["seconds"])))
@@ -395,7 +468,10 @@ def main():
           % (extver, "{:,}".format(ROWS)))
     print("decimal, blob, list<int>); one Cassandra node at %s:%d, protocol v4, pages of %d, LOCAL_ONE;"
           % (CQL_HOST, CQL_PORT, FETCH))
-    print("median of %d interleaved rounds (writes: %d), min..max beside it" % (REPEAT, WRITE_REPEAT))
+    print("median of %d interleaved rounds (writes: %d), min..max beside it; CPU seconds per row of the client"
+          % (REPEAT, WRITE_REPEAT))
+    print("process (cql_fdw: the backend) and of the node (%s), from /proc"
+          % ("pid %d, with whatever else it served meanwhile" % NODE_PID if NODE_PID else "not found"))
     print()
     w = 58
     print("%-*s %14s  %s" % (w, "full scan", "rows/s", ""))

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gocql/gocql"
@@ -35,6 +36,7 @@ type result struct {
 	Op      string  `json:"op"`
 	Rows    int64   `json:"rows"`
 	Seconds float64 `json:"seconds"`
+	CPU     float64 `json:"cpu"` // user + system seconds of this process in the timed part
 	Errors  int64   `json:"errors,omitempty"`
 	Error   string  `json:"error,omitempty"`
 }
@@ -79,6 +81,7 @@ func main() {
 	defer sess.Close()
 
 	var res result
+	cpu0 := cpuSeconds()
 	switch op {
 	case "scan":
 		res = scan(sess, *table)
@@ -91,6 +94,8 @@ func main() {
 		os.Exit(2)
 	}
 	res.Op = op
+	// connecting is excluded; preparing (one request) is not worth a split
+	res.CPU = cpuSeconds() - cpu0
 	json.NewEncoder(os.Stdout).Encode(res)
 	if res.Error != "" {
 		os.Exit(1)
@@ -223,4 +228,10 @@ func write(sess *gocql.Session, table string, rows, conc int) result {
 		res.Error = e.(string)
 	}
 	return res
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
