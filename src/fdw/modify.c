@@ -116,7 +116,7 @@ typedef struct CqlModifyState
 	WriteParam *params;
 	int			nchanged_keys;	/* UPDATE: key columns the statement sets */
 	AttrNumber *changed_keys;
-	int		   *changed_key_param;	/* the PARAM_KEY of each */
+	AttrNumber *changed_key_junk;	/* the junk column of each */
 	AttrNumber	wholerow_junk;	/* UPDATE of counters: the old row */
 	AttrNumber	row_junk;		/* DELETE ... RETURNING: the old row */
 
@@ -148,10 +148,25 @@ typedef struct CqlModifyState
 	bool		failed;
 	cql_error	error;			/* the first failure */
 
+	/* the statement's totals, over every table it writes, for the error */
+	EState	   *estate;
+	struct CqlModifyState *next_active;
+	bool		active;
+	int64		stmt_sent;
+	int64		stmt_acked;
+	int64		stmt_failures;
+
 	MemoryContext cxt;
 	MemoryContext temp_cxt;		/* reset per row */
 	MemoryContextCallback cleanup;
 } CqlModifyState;
+
+/*
+ * The writes under way in this backend: a statement can write several
+ * foreign tables (partitions a row is routed to), and a failure on one
+ * reports what all of them had acknowledged.
+ */
+static CqlModifyState *active_states = NULL;
 
 static void cqlAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 									   RangeTblEntry *target_rte,
@@ -411,9 +426,9 @@ add_param(CqlModifyState *st, ParamSource source, AttrNumber attnum, bool key)
 /* WHERE k1 = ? AND ... AND c1 = ? ..., the old key from the junk columns */
 static void
 append_key_where(CqlModifyState *st, StringInfo buf, const CqlTableMeta *meta,
-				 const CqlKeyMap *map, Plan *subplan)
+				 const CqlKeyMap *map, Plan *subplan, bool partition_only)
 {
-	for (int i = 0; i < meta->npk + meta->nck; i++)
+	for (int i = 0; i < meta->npk + (partition_only ? 0 : meta->nck); i++)
 	{
 		int			col = i < meta->npk ? meta->pk[i] : meta->ck[i - meta->npk];
 		AttrNumber	attnum = map->attnum_of[col];
@@ -491,6 +506,7 @@ build_update(CqlModifyState *st, const TableContext *tc, const CqlKeyMap *map,
 {
 	StringInfoData buf;
 	int			nset = 0;
+	int			nstatic = 0;
 	int			attnum = -1;
 
 	if (st->counters && tc->topts.ttl > 0)
@@ -506,7 +522,7 @@ build_update(CqlModifyState *st, const TableContext *tc, const CqlKeyMap *map,
 	if (tc->topts.ttl > 0)
 		appendStringInfo(&buf, " USING TTL %d", tc->topts.ttl);
 	st->changed_keys = palloc(sizeof(AttrNumber) * (bms_num_members(target_attrs) + 1));
-	st->changed_key_param = palloc(sizeof(int) * (bms_num_members(target_attrs) + 1));
+	st->changed_key_junk = palloc(sizeof(AttrNumber) * (bms_num_members(target_attrs) + 1));
 	while ((attnum = bms_next_member(target_attrs, attnum)) >= 0)
 	{
 		int			col = map->meta_index[attnum - 1];
@@ -527,6 +543,8 @@ build_update(CqlModifyState *st, const TableContext *tc, const CqlKeyMap *map,
 			continue;
 		}
 		counter = strcmp(c->type, "counter") == 0;
+		if (c->kind == CQL_COLUMN_STATIC)
+			nstatic++;
 		appendStringInfoString(&buf, nset == 0 ? " SET " : ", ");
 		cqlfdw_append_identifier(&buf, c->name);
 		if (counter)
@@ -545,18 +563,26 @@ build_update(CqlModifyState *st, const TableContext *tc, const CqlKeyMap *map,
 		/* nothing Cassandra stores changes: rows are counted, nothing is sent */
 		st->cql = NULL;
 		st->nparams = 0;
-		append_key_where(st, &buf, tc->meta, map, subplan);
+		append_key_where(st, &buf, tc->meta, map, subplan, false);
 	}
 	else
 	{
-		append_key_where(st, &buf, tc->meta, map, subplan);
+		/*
+		 * Static columns belong to the partition: a statement that sets
+		 * only those names the partition alone (CQL insists).
+		 */
+		append_key_where(st, &buf, tc->meta, map, subplan,
+						 nstatic == nset && tc->meta->nck > 0);
 		st->cql = buf.data;
 	}
-	for (int k = 0; k < st->nchanged_keys; k++)
-		for (int i = 0; i < st->nparams; i++)
-			if (st->params[i].source == PARAM_KEY &&
-				st->params[i].attnum == st->changed_keys[k])
-				st->changed_key_param[k] = i;
+	for (int k = 0; k < st->nchanged_keys && subplan; k++)
+	{
+		st->changed_key_junk[k] =
+			ExecFindJunkAttributeInTlist(subplan->targetlist,
+										 psprintf(KEY_JUNK_PREFIX "%d", st->changed_keys[k]));
+		if (!AttributeNumberIsValid(st->changed_key_junk[k]))
+			elog(ERROR, "could not find junk column of key %d", st->changed_keys[k]);
+	}
 	if (st->counters && subplan)
 	{
 		st->wholerow_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, "wholerow");
@@ -574,7 +600,7 @@ build_delete(CqlModifyState *st, const TableContext *tc, const CqlKeyMap *map,
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "DELETE FROM ");
 	append_table(&buf, &tc->topts);
-	append_key_where(st, &buf, tc->meta, map, subplan);
+	append_key_where(st, &buf, tc->meta, map, subplan, false);
 	st->cql = buf.data;
 	if (returning && subplan)
 	{
@@ -665,6 +691,10 @@ begin_modify(EState *estate, ResultRelInfo *rinfo, CmdType op, Plan *subplan,
 	if (st->explain_only)
 		return st;
 
+	st->estate = estate;
+	st->next_active = active_states;
+	active_states = st;
+	st->active = true;
 	st->session = tc.session;
 	cqlfdw_session_pin(tc.user);
 	st->umid = tc.user->umid;
@@ -772,11 +802,11 @@ ack_error_callback(void *arg)
 	CqlModifyState *st = arg;
 
 	errcontext("%s on foreign table \"%s\": Cassandra acknowledged " INT64_FORMAT
-			   " of " INT64_FORMAT " rows sent before the failure (" INT64_FORMAT
+			   " of the " INT64_FORMAT " rows this statement sent before the failure (" INT64_FORMAT
 			   " failed); acknowledged rows stay written",
 			   st->operation == CMD_INSERT ? "INSERT"
 			   : st->operation == CMD_UPDATE ? "UPDATE" : "DELETE",
-			   st->relname, st->acked, st->sent, st->failures);
+			   st->relname, st->stmt_acked, st->stmt_sent, st->stmt_failures);
 }
 
 /* Account for a done write; remember the first failure. */
@@ -820,6 +850,22 @@ drain(CqlModifyState *st)
 	if (st->failed)
 	{
 		ErrorContextCallback errcallback;
+
+		/* the other tables of the statement: what did they get written? */
+		st->stmt_sent = st->stmt_acked = st->stmt_failures = 0;
+		for (CqlModifyState *o = active_states; o; o = o->next_active)
+		{
+			if (o->estate != st->estate)
+				continue;
+			while (o->count > 0)
+			{
+				cqlfdw_wait(o->ring[o->head]);
+				finish_write(o, ring_pop(o));
+			}
+			st->stmt_sent += o->sent;
+			st->stmt_acked += o->acked;
+			st->stmt_failures += o->failures;
+		}
 
 		errcallback.callback = ack_error_callback;
 		errcallback.arg = st;
@@ -1013,8 +1059,7 @@ write_row(CqlModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot)
 		bool		isnull;
 		Datum		newv = slot_getattr(slot, attnum, &isnull);
 		bool		oldnull;
-		Datum		oldv = ExecGetJunkAttribute(planSlot,
-												st->params[st->changed_key_param[k]].junk,
+		Datum		oldv = ExecGetJunkAttribute(planSlot, st->changed_key_junk[k],
 												&oldnull);
 
 		if (isnull || oldnull ||
@@ -1217,6 +1262,16 @@ modify_cleanup_callback(void *arg)
 {
 	CqlModifyState *st = arg;
 
+	if (st->active)
+	{
+		for (CqlModifyState **p = &active_states; *p; p = &(*p)->next_active)
+			if (*p == st)
+			{
+				*p = st->next_active;
+				break;
+			}
+		st->active = false;
+	}
 	while (st->count > 0)
 		cql_future_release(ring_pop(st));
 	if (st->buf)
@@ -1262,7 +1317,7 @@ cqlExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	if (es->verbose)
 	{
 		ExplainPropertyText("CQL", st->cql ? st->cql : "(none: no stored column changes)", es);
-		ExplainPropertyInteger("Writes In Flight", NULL,
+		ExplainPropertyInteger("CQL Writes In Flight", NULL,
 							   st->wait_each ? 1 : st->window, es);
 	}
 	if (es->analyze)

@@ -1,0 +1,297 @@
+--
+-- Writes: INSERT, COPY, UPDATE, DELETE, TRUNCATE.  Values are read back
+-- through cql_fdw and checked by the server itself (a filtered SELECT with
+-- CQL literals, whose row count cql_fdw_execute returns).
+--
+\getenv cql_host CQL_HOST
+\getenv cql_port CQL_PORT
+CREATE SERVER cass FOREIGN DATA WRAPPER cql_fdw
+  OPTIONS (hosts :'cql_host', port :'cql_port');
+CREATE USER MAPPING FOR CURRENT_USER SERVER cass;
+DO $$ BEGIN PERFORM cql_fdw_execute('cass', 'DROP KEYSPACE IF EXISTS cqlfdw_write'); END $$;
+SELECT cql_fdw_execute('cass', $$CREATE KEYSPACE cqlfdw_write
+  WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}$$);
+SET timezone = 'UTC';
+-- this suite is about writes: its reads stay in one process
+SET max_parallel_workers_per_gather = 0;
+-- show command tags: the row counts are part of what is tested
+\set QUIET off
+
+-- every scalar type, collections, a tuple, a UDT, a vector
+SELECT cql_fdw_execute('cass', 'CREATE TYPE cqlfdw_write.addr (street text, zip int)');
+SELECT cql_fdw_execute('cass', $$CREATE TABLE cqlfdw_write.alltypes (
+  k int PRIMARY KEY, a ascii, t text, vc varchar, ti tinyint, si smallint,
+  i int, bi bigint, vi varint, de decimal, f float, d double, b boolean,
+  bl blob, u uuid, tu timeuuid, ip inet, dt date, tm time, ts timestamp,
+  du duration, li list<int>, se set<text>, ma map<text, int>,
+  tp tuple<int, text>, ve vector<float, 3>, fl frozen<list<int>>,
+  ud frozen<addr>, ne map<text, frozen<list<int>>>)$$);
+CREATE FOREIGN TABLE alltypes (
+  k int, a text, t text, vc text, ti smallint, si smallint, i int, bi bigint,
+  vi numeric, de numeric, f real, d float8, b boolean, bl bytea, u uuid,
+  tu uuid, ip inet, dt date, tm time, ts timestamptz, du interval,
+  li int[], se text[], ma jsonb, tp jsonb, ve real[], fl int[], ud jsonb,
+  ne jsonb)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write');
+CREATE TABLE src (LIKE alltypes);
+INSERT INTO src VALUES
+  (1, 'ascii', 'ünïcödé ✓', 'varchar', -128, 32767, -2147483648,
+   9223372036854775807, 123456789012345678901234567890, -1.50, 1.5,
+   -2.25e-300, true, '\xcafe00', '5b6962dd-3f90-4c93-8f61-eabfa4a803e2',
+   'd2177dd0-eaa2-11de-a572-001b779c76e3', '10.1.2.3', '2024-02-29',
+   '12:34:56.789012', '2024-01-02 03:04:05.678+00',
+   '1 mon 2 days 03:04:05.006007', '{3,1,2}', '{a,b}', '{"x": 1, "y": 2}',
+   '[7, "seven"]', '{1.5,-2.25,3}', '{4,5}', '{"street": "Main", "zip": 123}',
+   '{"p": [1, 2], "q": []}'),
+  (2, '', '', NULL, 0, 0, 0, 0, 0, 0.000123, 'NaN', '-Infinity', false,
+   '\x', '00000000-0000-0000-0000-000000000000',
+   'd2177dd0-eaa2-11de-a572-001b779c76e3', '::1', '1970-01-01', '00:00',
+   '1969-12-31 23:59:59.999+00', '-1 day -00:00:01', '{0}', '{""}', '{"": 0}',
+   '[1, null]', '{0,0,0}', '{}', '{"street": null, "zip": 1}', '{"": []}'),
+  (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+   NULL, NULL, NULL, NULL);
+INSERT INTO alltypes SELECT * FROM src WHERE k = 1;
+-- COPY takes the same road, row by row
+COPY src TO '/tmp/cqlfdw_write_src.csv' (FORMAT csv);
+COPY alltypes FROM '/tmp/cqlfdw_write_src.csv' (FORMAT csv) WHERE k > 1;
+\x on
+SELECT * FROM alltypes ORDER BY k;
+\x off
+-- read back exactly: nothing differs from the source
+SELECT k FROM (SELECT * FROM alltypes EXCEPT SELECT * FROM src) d;
+SELECT k FROM (SELECT * FROM src EXCEPT SELECT * FROM alltypes) d;
+-- the server's own view of what was written
+SELECT cql_fdw_execute('cass', $$SELECT k FROM cqlfdw_write.alltypes WHERE k = 1
+  AND a = 'ascii' AND t = 'ünïcödé ✓' AND vc = 'varchar' AND ti = -128
+  AND si = 32767 AND i = -2147483648 AND bi = 9223372036854775807
+  AND vi = 123456789012345678901234567890 AND de = -1.50 AND f = 1.5
+  AND d = -2.25e-300 AND b = true AND bl = 0xcafe00
+  AND u = 5b6962dd-3f90-4c93-8f61-eabfa4a803e2
+  AND tu = d2177dd0-eaa2-11de-a572-001b779c76e3 AND ip = '10.1.2.3'
+  AND dt = '2024-02-29' AND tm = '12:34:56.789012'
+  AND ts = '2024-01-02 03:04:05.678+0000'
+  AND li CONTAINS 3 AND se CONTAINS 'a' AND ma['y'] = 2
+  AND tp = (7, 'seven') AND fl = [4, 5] AND ud = {street: 'Main', zip: 123}
+  ALLOW FILTERING$$);
+SELECT cql_fdw_execute('cass', $$SELECT k FROM cqlfdw_write.alltypes WHERE k = 2
+  AND a = '' AND t = '' AND bl = 0x AND ip = '::1' AND dt = '1970-01-01'
+  AND tm = '00:00:00' AND ts = '1969-12-31 23:59:59.999+0000' AND de = 0.000123
+  AND tp = (1, null) AND ud = {zip: 1} ALLOW FILTERING$$);
+-- an empty collection that is not frozen is no value at all in Cassandra:
+-- it reads back as NULL (a frozen one stays empty)
+INSERT INTO alltypes (k, li, se, ma, fl) VALUES (5, '{}', '{}', '{}', '{}');
+SELECT k, li, se, ma, fl FROM alltypes WHERE k = 5;
+-- unmentioned columns are not written (no tombstone), NULL is
+INSERT INTO alltypes (k, t) VALUES (6, 'six');
+INSERT INTO alltypes (k, vc) VALUES (6, 'vc');
+INSERT INTO alltypes (k, t, vc) VALUES (7, 'seven', 'vc');
+INSERT INTO alltypes (k, t, vc) VALUES (7, NULL, 'vc');
+SELECT k, t, vc FROM alltypes WHERE k IN (6, 7) ORDER BY k;
+
+-- other PostgreSQL types for the same CQL types, through their text
+CREATE FOREIGN TABLE alltypes_text (k bigint, u text, ts timestamp, vi int8,
+  li bigint[], ma json, tp text, ve float8[])
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write', table 'alltypes');
+INSERT INTO alltypes_text VALUES (4, '5b6962dd-3f90-4c93-8f61-eabfa4a803e2',
+  '2001-02-03 04:05:06.789', 42, '{1,2}', '{"z": 26}', '[1, "one"]', '{1,2,3}');
+SELECT k, u, ts, vi, li, ma, tp, ve FROM alltypes WHERE k = 4;
+
+-- values that do not fit are refused before anything of the row is sent
+INSERT INTO alltypes (k, ti) VALUES (10, 300);
+INSERT INTO alltypes (k, a) VALUES (10, 'né');
+INSERT INTO alltypes (k, ts) VALUES (10, '2024-01-01 00:00:00.0001+00');
+INSERT INTO alltypes (k, ts) VALUES (10, 'infinity');
+INSERT INTO alltypes (k, tu) VALUES (10, '5b6962dd-3f90-4c93-8f61-eabfa4a803e2');
+INSERT INTO alltypes (k, ip) VALUES (10, '10.0.0.0/8');
+INSERT INTO alltypes (k, du) VALUES (10, '1 mon -1 day');
+INSERT INTO alltypes (k, vi) VALUES (10, 1.5);
+INSERT INTO alltypes (k, de) VALUES (10, 'NaN');
+INSERT INTO alltypes (k, li) VALUES (10, '{1,NULL}');
+INSERT INTO alltypes (k, li) VALUES (10, '{{1,2},{3,4}}');
+INSERT INTO alltypes (k, ve) VALUES (10, '{1,2}');
+INSERT INTO alltypes (k, ma) VALUES (10, '[1, 2]');
+INSERT INTO alltypes (k, ma) VALUES (10, '{"a": "not a number"}');
+INSERT INTO alltypes (k, ud) VALUES (10, '{"street": "x", "city": "y"}');
+INSERT INTO alltypes (k, tp) VALUES (10, '[1, "a", 3]');
+INSERT INTO alltypes_text (k, u) VALUES (10, 'not a uuid');
+INSERT INTO alltypes_text (k) VALUES (10000000000);
+INSERT INTO alltypes (k, t) VALUES (NULL, 'no key');
+-- too large: a key over 64 KiB, a row over the 16 MiB request limit
+INSERT INTO alltypes_text (k, u) VALUES (10, NULL);
+CREATE FOREIGN TABLE ttl_bykey (k text, v text)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write', table 'bykey');
+SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_write.bykey (k text PRIMARY KEY, v text)');
+INSERT INTO ttl_bykey VALUES (repeat('x', 65536), 'too long a key');
+INSERT INTO ttl_bykey VALUES (repeat('x', 65535), 'longest key');
+INSERT INTO ttl_bykey VALUES ('big', repeat('y', 17 * 1024 * 1024));
+SELECT length(k), v FROM ttl_bykey;
+-- a bad row in the middle: the rows before it were written, nothing of it
+INSERT INTO alltypes (k, ti) VALUES (11, 1), (12, 1000), (13, 1);
+SELECT k, ti FROM alltypes WHERE k IN (10, 11, 12, 13) ORDER BY k;
+
+-- composite partition key, clustering columns, static column
+SELECT cql_fdw_execute('cass', $$CREATE TABLE cqlfdw_write.events (
+  tenant text, day date, seq int, sub int, body text, owner text static,
+  PRIMARY KEY ((tenant, day), seq, sub))$$);
+CREATE FOREIGN TABLE events (tenant text, day date, seq int, sub int,
+  body text, owner text)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write');
+INSERT INTO events
+  SELECT t, '2024-05-01'::date + d, s, u, format('%s/%s/%s/%s', t, d, s, u), 'own-' || t
+  FROM unnest(ARRAY['a', 'b']) t, generate_series(0, 1) d,
+       generate_series(1, 4) s, generate_series(1, 2) u;
+SELECT count(*), count(DISTINCT (tenant, day)) FROM events;
+SELECT * FROM events WHERE tenant = 'a' AND day = '2024-05-01' ORDER BY seq, sub LIMIT 3;
+-- a missing key column is refused
+CREATE FOREIGN TABLE events_nokey (tenant text, day date, seq int, body text)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write', table 'events');
+INSERT INTO events_nokey VALUES ('a', '2024-05-01', 1, 'x');
+DELETE FROM events_nokey;
+
+-- UPDATE changes only rows that exist, and counts them
+EXPLAIN (VERBOSE, COSTS OFF)
+UPDATE events SET body = 'changed' WHERE tenant = 'a' AND day = '2024-05-01' AND seq = 2;
+UPDATE events SET body = 'changed' WHERE tenant = 'a' AND day = '2024-05-01' AND seq = 2;
+UPDATE events SET body = 'ghost' WHERE tenant = 'zzz' AND day = '2024-05-01';
+UPDATE events SET body = 'ghost' WHERE tenant = 'a' AND day = '2024-05-01' AND seq = 99;
+SELECT count(*) FROM events WHERE tenant = 'zzz';
+SELECT cql_fdw_execute('cass', $$SELECT * FROM cqlfdw_write.events WHERE tenant = 'zzz' AND day = '2024-05-01'$$);
+SELECT seq, sub, body FROM events WHERE tenant = 'a' AND day = '2024-05-01' ORDER BY seq, sub;
+-- a clustering range, and a whole partition
+UPDATE events SET body = body || '+' WHERE tenant = 'b' AND day = '2024-05-02' AND seq >= 3;
+UPDATE events SET owner = 'new owner' WHERE tenant = 'b' AND day = '2024-05-01';
+SELECT seq, sub, body, owner FROM events WHERE tenant = 'b' ORDER BY day, seq, sub;
+-- the key may be set, to the value it has; changing it is refused
+UPDATE events SET seq = seq, body = 'same key' WHERE tenant = 'a' AND day = '2024-05-02' AND seq = 1;
+UPDATE events SET seq = seq + 10 WHERE tenant = 'a' AND day = '2024-05-02' AND seq = 1;
+-- setting a column to NULL deletes its value
+UPDATE events SET body = NULL WHERE tenant = 'a' AND day = '2024-05-02' AND seq = 4 AND sub = 1;
+SELECT seq, sub, body FROM events WHERE tenant = 'a' AND day = '2024-05-02' ORDER BY seq, sub;
+
+-- DELETE: single rows, clustering ranges, partitions, with true counts
+DELETE FROM events WHERE tenant = 'a' AND day = '2024-05-01' AND seq = 1 AND sub = 1;
+DELETE FROM events WHERE tenant = 'a' AND day = '2024-05-01' AND seq = 1 AND sub = 1;
+DELETE FROM events WHERE tenant = 'a' AND day = '2024-05-01' AND seq > 2;
+DELETE FROM events WHERE tenant = 'b' AND day = '2024-05-02';
+DELETE FROM events WHERE tenant = 'nobody' AND day = '2024-05-02';
+SELECT tenant, day, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT cql_fdw_execute('cass', $$SELECT * FROM cqlfdw_write.events WHERE tenant = 'b' AND day = '2024-05-02' AND seq = 1$$);
+-- a DELETE without a key condition reads the whole table, then deletes by key
+DELETE FROM events WHERE body LIKE '%/1/%';
+SELECT tenant, day, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2;
+
+-- RETURNING: the rows as written (INSERT, UPDATE) or as they were (DELETE)
+INSERT INTO events VALUES ('r', '2024-06-01', 1, 1, 'ret', 'o') RETURNING *;
+UPDATE events SET body = upper(body) WHERE tenant = 'r' AND day = '2024-06-01'
+  RETURNING seq, body, owner;
+DELETE FROM events WHERE tenant = 'r' AND day = '2024-06-01' RETURNING body, seq * 10 AS s;
+SELECT count(*) FROM events WHERE tenant = 'r' AND day = '2024-06-01';
+
+-- ON CONFLICT DO NOTHING is IF NOT EXISTS: counts only rows that applied
+EXPLAIN (VERBOSE, COSTS OFF)
+INSERT INTO events VALUES ('c', '2024-07-01', 1, 1, 'first', NULL) ON CONFLICT DO NOTHING;
+INSERT INTO events VALUES ('c', '2024-07-01', 1, 1, 'first', NULL) ON CONFLICT DO NOTHING;
+INSERT INTO events VALUES ('c', '2024-07-01', 1, 1, 'second', NULL),
+  ('c', '2024-07-01', 1, 2, 'other', NULL) ON CONFLICT DO NOTHING;
+INSERT INTO events VALUES ('c', '2024-07-01', 1, 1, 'third', NULL)
+  ON CONFLICT DO NOTHING RETURNING body;
+SELECT seq, sub, body FROM events WHERE tenant = 'c' AND day = '2024-07-01' ORDER BY sub;
+INSERT INTO events VALUES ('c', '2024-07-01', 1, 1, 'x', NULL) ON CONFLICT (tenant) DO NOTHING;
+-- a plain INSERT of an existing key overwrites (an upsert), as Cassandra does
+INSERT INTO events VALUES ('c', '2024-07-01', 1, 1, 'overwritten', NULL);
+SELECT body FROM events WHERE tenant = 'c' AND day = '2024-07-01' AND seq = 1 AND sub = 1;
+
+-- TTL: a table option; the row expires
+SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_write.ttl_t (k int PRIMARY KEY, v text)');
+CREATE FOREIGN TABLE ttl_t (k int, v text)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write', ttl '2');
+EXPLAIN (VERBOSE, COSTS OFF) INSERT INTO ttl_t VALUES (1, 'soon gone');
+INSERT INTO ttl_t VALUES (1, 'soon gone');
+ALTER FOREIGN TABLE ttl_t OPTIONS (SET ttl '3600');
+INSERT INTO ttl_t VALUES (2, 'stays');
+SELECT k, v FROM ttl_t ORDER BY k;
+SELECT pg_sleep(3);
+SELECT k, v FROM ttl_t ORDER BY k;
+
+-- counters: UPDATE only, sent as increments
+SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_write.hits (page text PRIMARY KEY, views counter, clicks counter)');
+SELECT cql_fdw_execute('cass', $$UPDATE cqlfdw_write.hits SET views = views + 10, clicks = clicks + 1 WHERE page = 'home'$$);
+CREATE FOREIGN TABLE hits (page text, views bigint, clicks bigint)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write');
+EXPLAIN (VERBOSE, COSTS OFF) UPDATE hits SET views = views + 5 WHERE page = 'home';
+UPDATE hits SET views = views + 5 WHERE page = 'home';
+UPDATE hits SET views = views - 3, clicks = clicks + 2 WHERE page = 'home';
+UPDATE hits SET views = views + 1 WHERE page = 'nowhere';
+SELECT * FROM hits;
+INSERT INTO hits VALUES ('about', 1, 1);
+UPDATE hits SET views = NULL WHERE page = 'home';
+ALTER FOREIGN TABLE hits OPTIONS (ADD ttl '60');
+UPDATE hits SET views = views + 1 WHERE page = 'home';
+ALTER FOREIGN TABLE hits OPTIONS (DROP ttl);
+DELETE FROM hits WHERE page = 'home';
+SELECT count(*) FROM hits;
+
+-- TRUNCATE
+SELECT count(*) FROM events;
+TRUNCATE events;
+SELECT count(*) FROM events;
+
+-- updatable 'false' refuses writes, as postgres_fdw does
+ALTER FOREIGN TABLE ttl_t OPTIONS (ADD updatable 'false');
+INSERT INTO ttl_t VALUES (3, 'x');
+UPDATE ttl_t SET v = 'y';
+DELETE FROM ttl_t;
+TRUNCATE ttl_t;
+ALTER FOREIGN TABLE ttl_t OPTIONS (DROP updatable);
+
+-- pipelined: many rows in flight, one statement
+CREATE FOREIGN TABLE kv (k int, c int, v text)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write', inflight_writes '256');
+SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_write.kv (k int, c int, v text, PRIMARY KEY (k, c))');
+INSERT INTO kv SELECT g % 1000, g, md5(g::text) FROM generate_series(1, 50000) g;
+SELECT count(*), count(DISTINCT k), sum(c) FROM kv;
+SELECT count(*) FROM kv k JOIN generate_series(1, 50000) g ON k.c = g AND k.v = md5(g::text);
+UPDATE kv SET v = 'even' WHERE c % 2 = 0;
+DELETE FROM kv WHERE k < 500;
+SELECT count(*), count(*) FILTER (WHERE v = 'even') FROM kv;
+-- COPY of many rows
+COPY (SELECT g % 7, g, 'copied' FROM generate_series(1, 20000) g) TO '/tmp/cqlfdw_write_kv.csv' (FORMAT csv);
+TRUNCATE kv;
+COPY kv FROM '/tmp/cqlfdw_write_kv.csv' (FORMAT csv);
+SELECT count(*), count(DISTINCT k) FROM kv;
+
+-- a write Cassandra refuses: Unavailable (replication 3 on one node, ALL)
+SELECT cql_fdw_execute('cass', $$CREATE KEYSPACE cqlfdw_write_rf3
+  WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}$$);
+SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_write_rf3.kv (k int PRIMARY KEY, v text)');
+CREATE FOREIGN TABLE kv3 (k int, v text)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write_rf3', table 'kv',
+                       write_consistency 'ALL', inflight_writes '1');
+INSERT INTO kv3 SELECT g, 'x' FROM generate_series(1, 10) g;
+-- the session is still usable
+SELECT count(*) FROM kv3;
+-- a failure in the middle: partitions of one table, the second refuses
+CREATE TABLE parts (k int, v text) PARTITION BY RANGE (k);
+CREATE FOREIGN TABLE parts_ok PARTITION OF parts FOR VALUES FROM (0) TO (100)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write', table 'ttl_t', inflight_writes '1');
+CREATE FOREIGN TABLE parts_bad PARTITION OF parts FOR VALUES FROM (100) TO (200)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write_rf3', table 'kv',
+                       write_consistency 'ALL', inflight_writes '1');
+INSERT INTO parts SELECT g, 'p' || g FROM generate_series(95, 104) g;
+SELECT k, v FROM parts_ok WHERE k >= 95 ORDER BY k;
+-- with a consistency the node can meet, the same rows go in
+ALTER FOREIGN TABLE parts_bad OPTIONS (SET write_consistency 'ONE');
+INSERT INTO parts SELECT g, 'p' || g FROM generate_series(95, 104) g;
+SELECT count(*) FROM parts WHERE k >= 95;
+
+-- the statement sent is not undone by ROLLBACK
+BEGIN;
+INSERT INTO kv VALUES (424242, 1, 'kept');
+ROLLBACK;
+SELECT v FROM kv WHERE k = 424242;
+
+DROP FOREIGN TABLE alltypes, alltypes_text, ttl_bykey, events, events_nokey, ttl_t, hits, kv, kv3;
+DROP TABLE parts, src;
+SELECT cql_fdw_execute('cass', 'DROP KEYSPACE cqlfdw_write');
+SELECT cql_fdw_execute('cass', 'DROP KEYSPACE cqlfdw_write_rf3');
