@@ -1158,8 +1158,12 @@ decode_scalar(CqlConvState *cs, const cql_type *t, cql_slice v, Oid base, Datum 
 				/* timestamp without time zone holds the same instant, as UTC */
 				if ((rc = cql_decode_bigint(v, &ms)) == CQL_OK)
 				{
-					if (pg_mul_s64_overflow(ms, 1000, &us) ||
-						pg_sub_s64_overflow(us, (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY, &us) ||
+					/*
+					 * From the PostgreSQL epoch first: PostgreSQL's last
+					 * microsecond is past INT64_MAX from 1970.
+					 */
+					if (pg_sub_s64_overflow(ms, (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000, &us) ||
+						pg_mul_s64_overflow(us, 1000, &us) ||
 						!IS_VALID_TIMESTAMP(us))
 					{
 						StringInfoData buf;
