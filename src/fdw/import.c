@@ -778,14 +778,14 @@ matching_composite(TypeMapper *m, const RemoteUdt *u, char **why)
 
 	if (!OidIsValid(m->udt_nsp))
 	{
-		*why = psprintf("schema \"%s\" does not exist", m->opts->udt_schema);
+		*why = psprintf("Schema \"%s\" does not exist.", m->opts->udt_schema);
 		return InvalidOid;
 	}
 	typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 							CStringGetDatum(u->name), ObjectIdGetDatum(m->udt_nsp));
 	if (!OidIsValid(typid))
 	{
-		*why = psprintf("type %s does not exist",
+		*why = psprintf("Type %s does not exist.",
 						quote_qualified_identifier(m->opts->udt_schema, u->name));
 		return InvalidOid;
 	}
@@ -793,7 +793,7 @@ matching_composite(TypeMapper *m, const RemoteUdt *u, char **why)
 	if (get_typtype(typid) != TYPTYPE_COMPOSITE || !OidIsValid(relid) ||
 		get_rel_relkind(relid) != RELKIND_COMPOSITE_TYPE)
 	{
-		*why = psprintf("%s is not a composite type made with CREATE TYPE",
+		*why = psprintf("%s is not a composite type made with CREATE TYPE.",
 						format_type_be_qualified(typid));
 		return InvalidOid;
 	}
@@ -811,7 +811,7 @@ matching_composite(TypeMapper *m, const RemoteUdt *u, char **why)
 	ReleaseTupleDesc(desc);
 	if (!same || n != u->nfields)
 	{
-		*why = psprintf("the attributes of %s are not the fields of the user-defined type",
+		*why = psprintf("The attributes of %s are not the fields of the user-defined type, by name and in order.",
 						format_type_be_qualified(typid));
 		return InvalidOid;
 	}
@@ -866,7 +866,7 @@ map_node(TypeMapper *m, const CqlTypeNode *t, const char *what)
 							(errcode(ERRCODE_UNDEFINED_OBJECT),
 							 errmsg("no composite type for user-defined type \"%s\" of %s",
 									u->name, what),
-							 errdetail("In schema \"%s\", %s.", m->opts->udt_schema, why),
+							 errdetail_internal("%s", why),
 							 errhint("Create the types with cql_fdw_create_types(server, '%s', '%s'), or import with OPTIONS (udts 'jsonb').",
 									 m->keyspace, m->opts->udt_schema)));
 				return pstrdup("jsonb");
@@ -951,6 +951,22 @@ pg_name(const char *name, List *used, bool column)
 }
 
 static int
+kind_rank(int kind)
+{
+	switch (kind)
+	{
+		case CQL_COLUMN_PARTITION_KEY:
+			return 0;
+		case CQL_COLUMN_CLUSTERING:
+			return 1;
+		case CQL_COLUMN_STATIC:
+			return 2;
+		default:
+			return 3;
+	}
+}
+
+static int
 column_order_cmp(const ListCell *a, const ListCell *b)
 {
 	const RemoteColumn *x = lfirst(a);
@@ -958,7 +974,7 @@ column_order_cmp(const ListCell *a, const ListCell *b)
 
 	/* partition key, clustering columns, static, regular; keys by position */
 	if (x->kind != y->kind)
-		return x->kind - y->kind;
+		return kind_rank(x->kind) - kind_rank(y->kind);
 	if (x->kind == CQL_COLUMN_PARTITION_KEY || x->kind == CQL_COLUMN_CLUSTERING)
 		return x->position - y->position;
 	return strcmp(x->name, y->name);
@@ -1601,7 +1617,7 @@ cql_fdw_create_types(PG_FUNCTION_ARGS)
 					 errmsg("type %s already exists and does not match user-defined type %s.%s",
 							quote_qualified_identifier(schema, u->name),
 							quote_identifier(keyspace), quote_identifier(u->name)),
-					 errdetail("%s.", why),
+					 errdetail_internal("%s", why),
 					 errhint("Drop it, or create the types in another schema.")));
 
 		initStringInfo(&sql);
