@@ -309,3 +309,6 @@ SELECT count(*) FROM s;
 
 SELECT cql('DROP KEYSPACE cqlfdw_typ_scalar');
 DROP SERVER cass CASCADE;
+DROP FUNCTION cql(text), sqlstate_of(text);
+DROP TYPE mood;
+DROP DOMAIN small_positive, strict_text;

@@ -437,7 +437,7 @@ build_composite(CqlConv *c, const cql_type *t, StringInfo why)
 
 		if (nlive != t->nsub)
 		{
-			appendStringInfo(why, "Type %s has %d attributes, the Cassandra tuple %d elements.",
+			appendStringInfo(why, "Type %s has %d attributes, the Cassandra tuple %d elements",
 							 format_type_be(c->target), nlive, t->nsub);
 			return NULL;
 		}
@@ -452,8 +452,9 @@ build_composite(CqlConv *c, const cql_type *t, StringInfo why)
 			c->field_conv[i] = build_conv(t->sub[i], att->atttypid, att->atttypmod, why);
 			if (c->field_conv[i] == NULL)
 			{
-				appendStringInfo(why, " (element %d of the tuple, attribute \"%s\" of type %s)",
-								 i + 1, NameStr(att->attname), format_type_be(c->target));
+				appendStringInfo(why, ", in element %d of %s (attribute \"%s\" of type %s)",
+								 i + 1, type_text(t), NameStr(att->attname),
+								 format_type_be(c->target));
 				return NULL;
 			}
 		}
@@ -474,7 +475,7 @@ build_composite(CqlConv *c, const cql_type *t, StringInfo why)
 		}
 		if (a == desc->natts)
 		{
-			appendStringInfo(why, "Field \"%s\" of Cassandra type %s has no attribute of that name in type %s.",
+			appendStringInfo(why, "Field \"%s\" of Cassandra type %s has no attribute of that name in type %s",
 							 t->field_names[i], type_text(t), format_type_be(c->target));
 			return NULL;
 		}
@@ -482,8 +483,8 @@ build_composite(CqlConv *c, const cql_type *t, StringInfo why)
 		c->field_conv[i] = build_conv(t->sub[i], att->atttypid, att->atttypmod, why);
 		if (c->field_conv[i] == NULL)
 		{
-			appendStringInfo(why, " (field \"%s\", attribute of type %s)",
-							 t->field_names[i], format_type_be(c->target));
+			appendStringInfo(why, ", in field \"%s\" of %s (type %s)",
+							 t->field_names[i], type_text(t), format_type_be(c->target));
 			return NULL;
 		}
 	}
@@ -498,7 +499,7 @@ build_composite(CqlConv *c, const cql_type *t, StringInfo why)
 			found = c->field_att[i] == a;
 		if (!found)
 		{
-			appendStringInfo(why, "Attribute \"%s\" of type %s matches no field of Cassandra type %s (field names compare case-sensitively).",
+			appendStringInfo(why, "Attribute \"%s\" of type %s matches no field of Cassandra type %s (field names compare case-sensitively)",
 							 NameStr(att->attname), format_type_be(c->target), type_text(t));
 			return NULL;
 		}
@@ -527,7 +528,7 @@ build_conv(const cql_type *t, Oid target, int32 typmod, StringInfo why)
 
 	if (!OidIsValid(natural_type(t)))
 	{
-		appendStringInfo(why, "cql_fdw cannot read Cassandra type %s.", type_text(t));
+		appendStringInfo(why, "cql_fdw cannot read Cassandra type %s", type_text(t));
 		return NULL;
 	}
 
@@ -566,7 +567,7 @@ build_conv(const cql_type *t, Oid target, int32 typmod, StringInfo why)
 				c->elem = build_conv(t->sub[0], c->elem_type, c->typmod, why);
 				if (c->elem == NULL)
 				{
-					appendStringInfo(why, " (the elements of %s)", type_text(t));
+					appendStringInfo(why, ", in the elements of %s", type_text(t));
 					return NULL;
 				}
 				get_typlenbyvalalign(c->elem_type, &c->elem_len, &c->elem_byval,
@@ -607,7 +608,7 @@ build_conv(const cql_type *t, Oid target, int32 typmod, StringInfo why)
 		}
 	}
 
-	appendStringInfo(why, "Cassandra type %s cannot be read as %s.",
+	appendStringInfo(why, "Cassandra type %s cannot be read as %s",
 					 type_text(t), format_type_be(target));
 	return NULL;
 }
@@ -669,7 +670,7 @@ cqlfdw_conv_init(Relation rel, const List *attnums, const cql_result *res)
 							col->name, cs->relname,
 							format_type_with_typemod(att->atttypid, att->atttypmod),
 							type_text(col->type)),
-					 errdetail("%s", why.data),
+					 errdetail("%s.", why.data),
 					 errhint("Cassandra type %s reads as %s.",
 							 type_text(col->type), accepted_types(col->type))));
 		pfree(why.data);
