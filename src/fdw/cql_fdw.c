@@ -37,6 +37,15 @@ _PG_init(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("cql_fdw.token_range_scans",
+							 "Reads a full scan token range by token range, several at once.",
+							 "When off, a full scan pages through one SELECT of the whole table "
+							 "from one coordinator (to compare results and speed).",
+							 &cqlfdw_token_range_scans,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("cql_fdw");
 }
 

@@ -16,6 +16,7 @@
 #define CQL_FDW_H
 
 #include "foreign/fdwapi.h"
+#include "port/atomics.h"
 #include "foreign/foreign.h"
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
@@ -186,6 +187,7 @@ extern void cqlfdw_session_unpin(Oid umid);
 /* in reactor.c */
 extern cql_reactor *cqlfdw_reactor(void);
 extern void cqlfdw_wait(cql_future *f);
+extern void cqlfdw_wait_until(bool (*ready) (void *arg), void *arg);
 extern void cqlfdw_wait_owned(cql_future *f);
 
 /* in error.c */
@@ -203,6 +205,49 @@ extern CqlConvState *cqlfdw_conv_init(Relation rel, const List *attnums,
 									  const cql_result *res);
 extern void cqlfdw_conv_row(CqlConvState *cs, const cql_slice *cells,
 							Datum *values, bool *nulls);
+
+/* in ranges.c: full scans by token range */
+typedef struct CqlTokenRange
+{
+	int64		start;			/* excluded */
+	int64		end;			/* included */
+} CqlTokenRange;
+
+/* what EXPLAIN ANALYZE shows of a scan */
+typedef struct CqlScanCounters
+{
+	int64		pages;
+	int64		rows;			/* rows received */
+	int64		ranges;			/* token ranges read to their end */
+	int64		retries;
+	List	   *hosts;			/* distinct coordinators, as strings */
+} CqlScanCounters;
+
+typedef struct CqlRangeReader CqlRangeReader;
+
+extern bool cqlfdw_token_range_scans;
+extern char *cqlfdw_range_statement(const char *cql, const CqlTableMeta *meta,
+									int *token_param);
+extern CqlTokenRange *cqlfdw_token_ranges(cql_session *s, const char *keyspace,
+										  int *nranges);
+extern CqlRangeReader *cqlfdw_reader_begin(cql_session *s, cql_prepared *prepared,
+										   const char *cql, const char *server,
+										   const char *keyspace,
+										   const CqlTokenRange *ranges, int nranges,
+										   pg_atomic_uint32 *shared_next, int token_param,
+										   const cql_slice *values, int nvalues,
+										   int consistency, int fetch_size,
+										   CqlScanCounters *counters);
+extern cql_result *cqlfdw_reader_next(CqlRangeReader *rd);
+extern bool cqlfdw_reader_has_page(CqlRangeReader *rd);
+extern void cqlfdw_reader_poll(CqlRangeReader *rd);
+extern void cqlfdw_reader_release(CqlRangeReader *rd);
+extern void cqlfdw_count_page(CqlScanCounters *c, const cql_result *page,
+							  MemoryContext cxt);
+
+/* in analyze.c */
+extern bool cqlfdw_analyze_table(Relation relation, AcquireSampleRowsFunc *func,
+								 BlockNumber *totalpages);
 
 /* in scan.c */
 extern void cqlfdw_scan_routines(FdwRoutine *routine);

@@ -58,8 +58,24 @@ cqlfdw_reactor(void)
  * still pending; whoever owns f must release it (cql_future_release
  * abandons a pending future without waiting for the server).
  */
+static bool
+future_done(void *arg)
+{
+	return cql_future_done((cql_future *) arg);
+}
+
 void
 cqlfdw_wait(cql_future *f)
+{
+	cqlfdw_wait_until(future_done, f);
+}
+
+/*
+ * Wait until ready(arg) holds, asking it after every turn of the loop.
+ * ready runs here, outside any libuv callback, so it may raise an error.
+ */
+void
+cqlfdw_wait_until(bool (*ready) (void *arg), void *arg)
 {
 	cql_reactor *r = cqlfdw_reactor();
 
@@ -71,7 +87,7 @@ cqlfdw_wait(cql_future *f)
 
 		/* libuv registers socket interest lazily, inside a loop turn */
 		cql_reactor_run(r);
-		if (cql_future_done(f))
+		if (ready(arg))
 			break;
 
 		timeout = cql_reactor_timeout(r);

@@ -19,10 +19,15 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+#include <unistd.h>
+
+#include "access/parallel.h"
 #include "access/sysattr.h"
 #include "access/table.h"
 #include "common/int.h"
 #include "commands/explain.h"
+#include "executor/execAsync.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "miscadmin.h"
@@ -34,6 +39,10 @@
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
+#include "parser/parsetree.h"
+#include "storage/fd.h"
+#include "storage/latch.h"
+#include "storage/spin.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -48,8 +57,13 @@
 #define DEFAULT_TABLE_ROWS		1000000.0
 /* cost of opening the session and the first round trip */
 #define DEFAULT_STARTUP_COST	100.0
-/* one routed round trip for a single-partition read */
-#define LOOKUP_STARTUP_COST		2.0
+/*
+ * One routed round trip for a single-partition read: about what streaming
+ * 300 rows of a scan costs (a few hundred microseconds against one or two
+ * per row), so a nested loop of lookups wins over one scan of a table only
+ * while its outer side is small against the table.
+ */
+#define LOOKUP_STARTUP_COST		10.0
 /* rows of a partition read when no clustering key pins one row */
 #define ROWS_PER_PARTITION		100.0
 /* per row: transfer and conversion, on top of cpu_tuple_cost */
@@ -170,6 +184,32 @@ typedef struct CqlScanState
 	int64		rows;
 	int64		retries;
 	List	   *hosts;			/* distinct coordinators, as strings */
+
+	/*
+	 * A scan that fixes no partition key reads token ranges (ranges.c):
+	 * range_cql is then set, once range_checked.
+	 */
+	bool		range_checked;
+	UserMapping *user;
+	char	   *keyspace;
+	char	   *range_cql;
+	int			token_param;	/* where its two token values go */
+	cql_prepared *range_prepared;
+	CqlTokenRange *ranges;
+	int			nranges;
+	CqlRangeReader *reader;
+	CqlScanCounters counters;	/* of the range reads */
+	int			rows_unpolled;	/* rows since the reader last looked */
+	bool		lost_claim;		/* parallel, one statement: another read it */
+	bool		won_claim;		/* parallel, one statement: this one reads it */
+	struct CqlSharedScan *shared;	/* parallel: claims and counters (DSM) */
+	int64		flushed_pages;	/* what went into shared already */
+	int64		flushed_rows;
+	int64		flushed_retries;
+	int64		flushed_ranges;
+	int64		ranges_read;	/* for EXPLAIN: ranges read to their end */
+	bool		async;			/* under an async Append (ForeignAsync*) */
+	int			async_fd;		/* its own descriptor of the reactor, or -1 */
 } CqlScanState;
 
 static void cqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
@@ -189,6 +229,12 @@ static void cqlExplainForeignScan(ForeignScanState *node, ExplainState *es);
 static void scan_release(CqlScanState *st);
 static void scan_cleanup_callback(void *arg);
 static void request_page(CqlScanState *st);
+static bool scan_by_ranges(CqlScanState *st);
+static TupleTableSlot *iterate_ranges(CqlScanState *st, TupleTableSlot *slot);
+static void ranges_release(CqlScanState *st);
+static void add_partial_scan_path(PlannerInfo *root, RelOptInfo *baserel,
+								  Cost startup, Cost total);
+static void scan_routines_parallel_async(FdwRoutine *routine);
 
 void
 cqlfdw_scan_routines(FdwRoutine *routine)
@@ -196,6 +242,7 @@ cqlfdw_scan_routines(FdwRoutine *routine)
 	routine->GetForeignRelSize = cqlGetForeignRelSize;
 	routine->GetForeignPaths = cqlGetForeignPaths;
 	routine->GetForeignPlan = cqlGetForeignPlan;
+	scan_routines_parallel_async(routine);
 	routine->BeginForeignScan = cqlBeginForeignScan;
 	routine->IterateForeignScan = cqlIterateForeignScan;
 	routine->ReScanForeignScan = cqlReScanForeignScan;
@@ -591,6 +638,10 @@ cqlGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 									 startup, total, NIL, NULL, NULL,
 									 list_make1(makeBoolean(false))));
 
+	/* a full scan: workers can share its token ranges */
+	if (baserel->consider_parallel && !kc.partition && !kc.multi)
+		add_partial_scan_path(root, baserel, startup, total);
+
 	/* the same read, sorted by Cassandra: clustering order or its reverse */
 	if (order_pushable(root, baserel, info, &kc, &reverse))
 		add_path(baserel, (Path *)
@@ -883,6 +934,7 @@ cqlBeginForeignScan(ForeignScanState *node, int eflags)
 	old = MemoryContextSwitchTo(scan_cxt);
 	st = palloc0(sizeof(CqlScanState));
 	st->scan_cxt = scan_cxt;
+	st->async_fd = -1;
 	st->temp_cxt = AllocSetContextCreate(scan_cxt, "cql_fdw row",
 										 ALLOCSET_SMALL_SIZES);
 	st->node = node;
@@ -901,6 +953,7 @@ cqlBeginForeignScan(ForeignScanState *node, int eflags)
 		int			i = 0;
 
 		st->bind_kind_list = kinds;
+
 		st->param_exprs = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
 		st->param_types = palloc(sizeof(Oid) * st->nexprs);
 		st->bind_kind = palloc(sizeof(int) * st->nexprs);
@@ -933,6 +986,7 @@ cqlBeginForeignScan(ForeignScanState *node, int eflags)
 
 	st->session = cqlfdw_get_session(user, &sopts);
 	cqlfdw_session_pin(user);
+	st->user = user;
 	st->umid = user->umid;
 	st->pinned = true;
 }
@@ -1191,6 +1245,9 @@ cqlIterateForeignScan(ForeignScanState *node)
 	ExecClearTuple(slot);
 	MemoryContextReset(st->temp_cxt);
 
+	if (scan_by_ranges(st))
+		return iterate_ranges(st, slot);
+
 	for (;;)
 	{
 		cql_future *f;
@@ -1280,6 +1337,7 @@ cqlReScanForeignScan(ForeignScanState *node)
 	CqlScanState *st = node->fdw_state;
 
 	scan_release(st);
+	ranges_release(st);
 	st->started = false;
 	st->done = false;
 }
@@ -1311,6 +1369,8 @@ cqlExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 	if (es->analyze)
 	{
+		if (st->range_cql)
+			ExplainPropertyInteger("CQL Ranges", NULL, st->ranges_read, es);
 		/* reads, when an IN list made more than one per scan */
 		if (list_member_int(st->bind_kind_list, CQLFDW_BIND_ARRAY) ||
 			es->format != EXPLAIN_FORMAT_TEXT)
@@ -1355,6 +1415,18 @@ scan_cleanup_callback(void *arg)
 	CqlScanState *st = arg;
 
 	scan_release(st);
+	ranges_release(st);
+	if (st->async_fd >= 0)
+	{
+		close(st->async_fd);
+		ReleaseExternalFD();
+		st->async_fd = -1;
+	}
+	if (st->range_prepared)
+	{
+		cql_prepared_release(st->range_prepared);
+		st->range_prepared = NULL;
+	}
 	if (st->bind_buf)
 	{
 		cql_buf_free(st->bind_buf);
@@ -1370,4 +1442,602 @@ scan_cleanup_callback(void *arg)
 		cqlfdw_session_unpin(st->umid);
 		st->pinned = false;
 	}
+}
+
+/* ---------- full scans by token range, parallel, async ---------- */
+
+/*
+ * A full scan (no partition key fixed) reads the ring range by range
+ * (ranges.c), several ranges at once.  Parallel workers share the list of
+ * ranges through DSM: each participant claims the next one from an atomic
+ * counter, and adds what it read to the counters there, which the leader
+ * shows in EXPLAIN ANALYZE.  A statement that cannot take a token
+ * condition is read whole, by whichever participant claims it first.
+ */
+typedef struct CqlSharedScan
+{
+	pg_atomic_uint32 next_range;	/* the next range to claim */
+	bool		ranged;
+	int			nranges;
+	int			token_param;
+	slock_t		mutex;			/* for the counters */
+	int64		pages;
+	int64		rows;
+	int64		retries;
+	int64		ranges_read;
+	char		hosts[1024];	/* ", "-separated, as far as they fit */
+	Size		cql_offset;		/* of the range statement's text */
+	CqlTokenRange ranges[FLEXIBLE_ARRAY_MEMBER];
+} CqlSharedScan;
+
+/* rows read between two looks at the ranges in flight */
+#define ROWS_PER_POLL	256
+
+static int
+cmp_host(const ListCell *a, const ListCell *b)
+{
+	return strcmp(lfirst(a), lfirst(b));
+}
+
+/* a prepared statement from the session's cache, waited for */
+static cql_prepared *
+prepare_cql(CqlScanState *st, const char *cql)
+{
+	cql_future *f = cql_session_prepare_cached(st->session, cql);
+	cql_prepared *p = NULL;
+	cql_result *res;
+
+	if (f == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	cqlfdw_wait_owned(f);
+	if (cql_future_rc(f) == CQL_OK)
+		p = cql_future_take_prepared(f);
+	PG_TRY();
+	{
+		res = cqlfdw_finish(f, cql, st->server_name);
+	}
+	PG_CATCH();
+	{
+		if (p)
+			cql_prepared_release(p);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	cql_result_free(res);
+	return p;
+}
+
+/*
+ * Decide, once, whether this scan reads token ranges: the statement fixes
+ * no partition key column and reads no IN list.  Then the range statement
+ * and the ranges are made (in the leader of a parallel scan: before the
+ * workers start, which take them from DSM).
+ */
+static bool
+scan_check_ranges(CqlScanState *st)
+{
+	ForeignTable *table;
+	ForeignServer *server;
+	CqlServerOptions sopts;
+	CqlTableOptions topts;
+	const CqlTableMeta *meta;
+	MemoryContext old;
+
+	if (st->range_checked)
+		return st->range_cql != NULL;
+	st->range_checked = true;
+	if (st->session == NULL || !cqlfdw_token_range_scans)
+		return false;			/* EXPLAIN without ANALYZE, or turned off */
+	for (int i = 0; i < st->nexprs; i++)
+		if (st->bind_kind[i] == CQLFDW_BIND_ARRAY)
+			return false;		/* one read per IN value */
+
+	table = GetForeignTable(RelationGetRelid(st->rel));
+	server = GetForeignServer(table->serverid);
+	cqlfdw_server_options(server, NULL, &sopts);
+	cqlfdw_table_options(RelationGetRelid(st->rel), &sopts, &topts);
+	meta = cqlfdw_table_meta(st->user, st->session, topts.keyspace, topts.table,
+							 st->server_name);
+	old = MemoryContextSwitchTo(st->scan_cxt);
+	st->keyspace = pstrdup(topts.keyspace);
+	st->range_cql = cqlfdw_range_statement(st->cql, meta, &st->token_param);
+	if (st->range_cql)
+		st->ranges = cqlfdw_token_ranges(st->session, st->keyspace, &st->nranges);
+	MemoryContextSwitchTo(old);
+	return st->range_cql != NULL;
+}
+
+/*
+ * Whether this scan is one iterate_ranges() serves: a range scan, or a
+ * parallel participant that lost the claim on a whole-statement read.
+ */
+static bool
+scan_by_ranges(CqlScanState *st)
+{
+	if (st->shared && !st->shared->ranged)
+	{
+		/* one participant reads the whole statement, the others nothing */
+		if (!st->won_claim && !st->lost_claim)
+		{
+			if (pg_atomic_fetch_add_u32(&st->shared->next_range, 1) > 0)
+				st->lost_claim = true;
+			else
+				st->won_claim = true;
+		}
+		return st->lost_claim;
+	}
+	return scan_check_ranges(st);
+}
+
+/* Add what was read since the last time to the shared counters. */
+static void
+flush_counters(CqlScanState *st)
+{
+	CqlSharedScan *sh = st->shared;
+	ListCell   *lc;
+
+	if (sh == NULL)
+		return;
+	SpinLockAcquire(&sh->mutex);
+	sh->pages += st->pages - st->flushed_pages;
+	sh->rows += st->rows - st->flushed_rows;
+	sh->retries += st->retries - st->flushed_retries;
+	sh->ranges_read += st->ranges_read - st->flushed_ranges;
+	foreach(lc, st->hosts)
+	{
+		const char *h = lfirst(lc);
+		size_t		len = strlen(sh->hosts);
+		char	   *at = strstr(sh->hosts, h);
+
+		/* a host once, whole: "a:1" is not in "a:10" */
+		while (at && ((at != sh->hosts && at[-1] != ' ') ||
+					  (at[strlen(h)] != '\0' && at[strlen(h)] != ',')))
+			at = strstr(at + 1, h);
+		if (at == NULL && len + strlen(h) + 3 < sizeof(sh->hosts))
+			snprintf(sh->hosts + len, sizeof(sh->hosts) - len, "%s%s",
+					 len ? ", " : "", h);
+	}
+	SpinLockRelease(&sh->mutex);
+	st->flushed_pages = st->pages;
+	st->flushed_rows = st->rows;
+	st->flushed_retries = st->retries;
+	st->flushed_ranges = st->ranges_read;
+}
+
+/* The counters of the range reads, as EXPLAIN ANALYZE shows them. */
+static void
+sync_counters(CqlScanState *st)
+{
+	st->pages = st->counters.pages;
+	st->retries = st->counters.retries;
+	st->ranges_read = st->counters.ranges;
+	if (list_length(st->counters.hosts) != list_length(st->hosts))
+	{
+		MemoryContext old = MemoryContextSwitchTo(st->scan_cxt);
+
+		st->hosts = list_copy(st->counters.hosts);
+		list_sort(st->hosts, cmp_host);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/* Start reading the ranges: false when no row can match. */
+static bool
+ranges_start(CqlScanState *st)
+{
+	MemoryContext old;
+
+	if (st->nexprs > 0)
+	{
+		if (st->prepared == NULL)
+			st->prepared = prepare_cql(st, st->cql);
+		if (!bind_keys(st))
+			return false;
+	}
+	if (st->range_prepared == NULL)
+		st->range_prepared = prepare_cql(st, st->range_cql);
+	if (cql_result_bind_count(cql_prepared_result(st->range_prepared)) != st->nbind + 2)
+		elog(ERROR, "range statement has %d bind variables, expected %d",
+			 cql_result_bind_count(cql_prepared_result(st->range_prepared)), st->nbind + 2);
+	/* the counters go on across rescans: start from what was counted */
+	st->counters.pages = st->pages;
+	st->counters.retries = st->retries;
+	st->counters.ranges = st->ranges_read;
+	old = MemoryContextSwitchTo(st->scan_cxt);
+	st->reader = cqlfdw_reader_begin(st->session, st->range_prepared, st->range_cql,
+									 st->server_name, st->keyspace,
+									 st->ranges, st->nranges,
+									 st->shared ? &st->shared->next_range : NULL,
+									 st->token_param, st->bind_values, st->nbind,
+									 st->consistency, st->fetch_size, &st->counters);
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
+/* Would the next row need a wait?  (Async execution asks before it reads.) */
+static bool
+scan_needs_wait(CqlScanState *st)
+{
+	(void) scan_by_ranges(st);	/* decides which reads this scan makes */
+	if (st->page && st->cursor.remaining > 0)
+		return false;
+	if (st->done || st->lost_claim)
+		return false;
+	if (st->range_cql)
+	{
+		if (st->reader == NULL)
+			return false;		/* starting: sends, does not wait */
+		cql_reactor_run(cqlfdw_reactor());
+		return !cqlfdw_reader_has_page(st->reader);
+	}
+	/* one statement: its next page must have arrived */
+	if (st->pending == NULL)
+	{
+		if (st->started)
+			return false;
+		st->started = true;
+		request_page(st);
+		if (st->pending == NULL)
+			return false;		/* no row can match */
+	}
+	cql_reactor_run(cqlfdw_reactor());
+	return !cql_future_done(st->pending);
+}
+
+static TupleTableSlot *
+iterate_ranges(CqlScanState *st, TupleTableSlot *slot)
+{
+	if (st->lost_claim)
+		return slot;
+	for (;;)
+	{
+		if (st->page && cql_row_next(&st->cursor, st->cells))
+		{
+			MemoryContext old = MemoryContextSwitchTo(st->temp_cxt);
+
+			memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+			cqlfdw_conv_row(st->conv, st->cells, slot->tts_values, slot->tts_isnull);
+			MemoryContextSwitchTo(old);
+			ExecStoreVirtualTuple(slot);
+			st->rows++;
+			/* keep the other ranges' pages coming while this one is read */
+			if (++st->rows_unpolled >= ROWS_PER_POLL && st->reader)
+			{
+				st->rows_unpolled = 0;
+				cql_reactor_run(cqlfdw_reactor());
+				cqlfdw_reader_poll(st->reader);
+			}
+			return slot;
+		}
+		if (st->page)
+		{
+			cql_result_free(st->page);
+			st->page = NULL;
+		}
+		if (st->done)
+			return slot;
+		if (st->reader == NULL)
+		{
+			st->started = true;
+			if (!ranges_start(st))
+			{
+				st->done = true;
+				return slot;
+			}
+		}
+		if (st->async && scan_needs_wait(st))
+			return slot;		/* the caller waits, see ForeignAsyncNotify */
+		st->page = cqlfdw_reader_next(st->reader);
+		sync_counters(st);
+		flush_counters(st);
+		if (st->page == NULL)
+		{
+			st->done = true;
+			return slot;
+		}
+		if (st->conv == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(st->scan_cxt);
+
+			st->conv = cqlfdw_conv_init(st->rel, st->retrieved_attrs, st->page);
+			MemoryContextSwitchTo(old);
+		}
+		cql_result_rows(st->page, &st->cursor);
+	}
+}
+
+/* Abandon the range reads in flight: never waits. */
+static void
+ranges_release(CqlScanState *st)
+{
+	if (st->reader)
+	{
+		cqlfdw_reader_release(st->reader);
+		st->reader = NULL;
+	}
+	st->lost_claim = false;
+	st->won_claim = false;
+}
+
+/* ---------- parallel scans ---------- */
+
+/*
+ * A scan of an async_capable table is not parallel-safe: PostgreSQL runs
+ * an Append asynchronously only when it is not parallel-safe, and the two
+ * are alternatives for the same job (several reads at once).
+ */
+static bool
+cqlIsForeignScanParallelSafe(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
+{
+	ForeignTable *table = GetForeignTable(rte->relid);
+	CqlServerOptions sopts;
+	CqlTableOptions topts;
+
+	cqlfdw_server_options(GetForeignServer(table->serverid), NULL, &sopts);
+	cqlfdw_table_options(rte->relid, &sopts, &topts);
+	return !topts.async_capable;
+}
+
+/*
+ * The partial path of a full scan: workers (and the leader) each read a
+ * share of the token ranges.  As many workers as a heap of the estimated
+ * size would get.  Only for a table ANALYZE has counted: each worker opens
+ * connections of its own, which a guess of the table's size does not
+ * justify.
+ */
+static void
+add_partial_scan_path(PlannerInfo *root, RelOptInfo *baserel, Cost startup, Cost total)
+{
+	double		pages = ceil(baserel->tuples * Max(baserel->reltarget->width, 1) / BLCKSZ);
+	int			workers;
+	double		divisor;
+	ForeignPath *path;
+	Relation	rel;
+	bool		counted;
+
+	rel = table_open(planner_rt_fetch(baserel->relid, root)->relid, NoLock);
+	counted = rel->rd_rel->reltuples > 0;
+	table_close(rel, NoLock);
+	if (!counted)
+		return;
+	workers = compute_parallel_worker(baserel, pages, -1, max_parallel_workers_per_gather);
+	if (workers <= 0)
+		return;
+	divisor = workers;
+	if (parallel_leader_participation && 1.0 - 0.3 * workers > 0)
+		divisor += 1.0 - 0.3 * workers;
+	path = create_foreignscan_path(root, baserel, NULL,
+								   clamp_row_est(baserel->rows / divisor),
+								   startup, startup + (total - startup) / divisor,
+								   NIL, NULL, NULL, list_make1(makeBoolean(false)));
+	path->path.parallel_aware = true;
+	path->path.parallel_workers = workers;
+	add_partial_path(baserel, (Path *) path);
+}
+
+static Size
+cqlEstimateDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt)
+{
+	CqlScanState *st = node->fdw_state;
+	Size		size = offsetof(CqlSharedScan, ranges);
+
+	if (scan_check_ranges(st))
+	{
+		size = add_size(size, mul_size(st->nranges, sizeof(CqlTokenRange)));
+		size = add_size(size, strlen(st->range_cql) + 1);
+	}
+	return size;
+}
+
+static void
+cqlInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+							void *coordinate)
+{
+	CqlScanState *st = node->fdw_state;
+	CqlSharedScan *sh = coordinate;
+
+	memset(sh, 0, offsetof(CqlSharedScan, ranges));
+	pg_atomic_init_u32(&sh->next_range, 0);
+	SpinLockInit(&sh->mutex);
+	sh->ranged = scan_check_ranges(st);
+	if (sh->ranged)
+	{
+		sh->nranges = st->nranges;
+		sh->token_param = st->token_param;
+		memcpy(sh->ranges, st->ranges, sizeof(CqlTokenRange) * st->nranges);
+		sh->cql_offset = offsetof(CqlSharedScan, ranges) + sizeof(CqlTokenRange) * st->nranges;
+		strcpy((char *) sh + sh->cql_offset, st->range_cql);
+	}
+	st->shared = sh;
+	/* what the leader counted before (a rescan) is its own */
+	st->flushed_pages = st->pages;
+	st->flushed_rows = st->rows;
+	st->flushed_retries = st->retries;
+	st->flushed_ranges = st->ranges_read;
+}
+
+static void
+cqlReInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+							  void *coordinate)
+{
+	CqlSharedScan *sh = coordinate;
+
+	pg_atomic_write_u32(&sh->next_range, 0);
+}
+
+static void
+cqlInitializeWorkerForeignScan(ForeignScanState *node, shm_toc *toc, void *coordinate)
+{
+	CqlScanState *st = node->fdw_state;
+	CqlSharedScan *sh = coordinate;
+
+	st->shared = sh;
+	st->range_checked = true;
+	if (sh->ranged)
+	{
+		st->range_cql = MemoryContextStrdup(st->scan_cxt, (char *) sh + sh->cql_offset);
+		st->token_param = sh->token_param;
+		st->ranges = sh->ranges;
+		st->nranges = sh->nranges;
+		{
+			ForeignTable *table = GetForeignTable(RelationGetRelid(st->rel));
+			CqlServerOptions sopts;
+			CqlTableOptions topts;
+
+			cqlfdw_server_options(GetForeignServer(table->serverid), NULL, &sopts);
+			cqlfdw_table_options(RelationGetRelid(st->rel), &sopts, &topts);
+			st->keyspace = MemoryContextStrdup(st->scan_cxt, topts.keyspace);
+		}
+	}
+}
+
+/*
+ * Before the DSM goes: a worker adds what it read; the leader takes the
+ * totals of every participant for EXPLAIN ANALYZE.
+ */
+static void
+cqlShutdownForeignScan(ForeignScanState *node)
+{
+	CqlScanState *st = node->fdw_state;
+	CqlSharedScan *sh;
+
+	if (st == NULL || st->shared == NULL)
+		return;
+	sh = st->shared;
+	if (st->reader)
+		sync_counters(st);
+	flush_counters(st);
+	if (!IsParallelWorker())
+	{
+		MemoryContext old = MemoryContextSwitchTo(st->scan_cxt);
+		char	   *hosts;
+		char	   *tok;
+		char	   *save;
+
+		SpinLockAcquire(&sh->mutex);
+		st->pages = sh->pages;
+		st->rows = sh->rows;
+		st->retries = sh->retries;
+		st->ranges_read = sh->ranges_read;
+		hosts = pstrdup(sh->hosts);
+		SpinLockRelease(&sh->mutex);
+		st->hosts = NIL;
+		for (tok = strtok_r(hosts, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+			st->hosts = lappend(st->hosts, tok);
+		list_sort(st->hosts, cmp_host);
+		MemoryContextSwitchTo(old);
+	}
+	if (st->ranges == sh->ranges)
+		st->ranges = NULL;		/* a worker's, in the DSM */
+	st->shared = NULL;
+}
+
+/* ---------- asynchronous execution ---------- */
+
+static bool
+cqlIsForeignPathAsyncCapable(ForeignPath *path)
+{
+	CqlRelInfo *info = path->path.parent->fdw_private;
+
+	if (!IS_SIMPLE_REL(path->path.parent) || info == NULL)
+		return false;
+	return info->topts.async_capable;
+}
+
+/*
+ * Produce the next tuple of the scan if it needs no wait; else mark the
+ * request pending (ForeignAsyncConfigureWait then waits for it).
+ */
+static void
+async_produce(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	CqlScanState *st = node->fdw_state;
+	TupleTableSlot *result;
+
+	st->async = true;
+	if (scan_needs_wait(st))
+	{
+		ExecAsyncRequestPending(areq);
+		return;
+	}
+	/* quals and projection too; a qual may reject every buffered row */
+	result = ExecProcNode((PlanState *) node);
+	if (TupIsNull(result) && scan_needs_wait(st))
+		ExecAsyncRequestPending(areq);
+	else
+		ExecAsyncRequestDone(areq, result);
+}
+
+static void
+cqlForeignAsyncRequest(AsyncRequest *areq)
+{
+	async_produce(areq);
+}
+
+/*
+ * Every async scan waits on a descriptor of its own for the reactor's
+ * (a dup of libuv's epoll descriptor): the executor refuses the same
+ * descriptor twice in one wait set, and so every scan whose pages arrive
+ * is called back, not only the one that registered first.  Driver timers
+ * do not fire inside the executor's wait; a cancel does (its latch).
+ */
+static void
+cqlForeignAsyncConfigureWait(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	CqlScanState *st = node->fdw_state;
+	AppendState *requestor = (AppendState *) areq->requestor;
+
+	/* another scan's turn of the loop may have brought our pages */
+	if (!scan_needs_wait(st))
+	{
+		areq->callback_pending = false;
+		async_produce(areq);
+		ExecAsyncResponse(areq);
+		if (!areq->callback_pending)
+			return;
+	}
+	if (st->async_fd < 0)
+	{
+		if (!AcquireExternalFD())
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+					 errmsg("could not wait for Cassandra asynchronously: too many open files")));
+		st->async_fd = dup(cql_reactor_fd(cqlfdw_reactor()));
+		if (st->async_fd < 0)
+		{
+			ReleaseExternalFD();
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not duplicate the event loop's descriptor: %m")));
+		}
+	}
+	AddWaitEventToSet(requestor->as_eventset, WL_SOCKET_READABLE, st->async_fd,
+					  NULL, areq);
+}
+
+static void
+cqlForeignAsyncNotify(AsyncRequest *areq)
+{
+	cql_reactor_run(cqlfdw_reactor());
+	async_produce(areq);
+}
+
+static void
+scan_routines_parallel_async(FdwRoutine *routine)
+{
+	routine->IsForeignScanParallelSafe = cqlIsForeignScanParallelSafe;
+	routine->EstimateDSMForeignScan = cqlEstimateDSMForeignScan;
+	routine->InitializeDSMForeignScan = cqlInitializeDSMForeignScan;
+	routine->ReInitializeDSMForeignScan = cqlReInitializeDSMForeignScan;
+	routine->InitializeWorkerForeignScan = cqlInitializeWorkerForeignScan;
+	routine->ShutdownForeignScan = cqlShutdownForeignScan;
+	routine->IsForeignPathAsyncCapable = cqlIsForeignPathAsyncCapable;
+	routine->ForeignAsyncRequest = cqlForeignAsyncRequest;
+	routine->ForeignAsyncConfigureWait = cqlForeignAsyncConfigureWait;
+	routine->ForeignAsyncNotify = cqlForeignAsyncNotify;
+	routine->AnalyzeForeignTable = cqlfdw_analyze_table;
 }
