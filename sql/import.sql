@@ -94,6 +94,10 @@ SELECT cql_fdw_execute('cass', $$CREATE KEYSPACE "cqlfdw_impCase"
   WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}$$);
 SELECT cql_fdw_execute('cass', $$CREATE TABLE "cqlfdw_impCase"."MyTable" ("Key" text PRIMARY KEY, "Value" int)$$);
 SELECT cql_fdw_execute('cass', $$INSERT INTO "cqlfdw_impCase"."MyTable" ("Key", "Value") VALUES ('k', 1)$$);
+-- two table names too long for PostgreSQL, the same in their first 63 bytes
+SELECT cql_fdw_execute('cass', $$CREATE TABLE "cqlfdw_impCase".a_table_name_much_longer_than_the_sixty_three_bytes_of_postgresql_one (k int PRIMARY KEY)$$);
+SELECT cql_fdw_execute('cass', $$CREATE TABLE "cqlfdw_impCase".a_table_name_much_longer_than_the_sixty_three_bytes_of_postgresql_two (k int PRIMARY KEY)$$);
+SELECT cql_fdw_execute('cass', $$INSERT INTO "cqlfdw_impCase".a_table_name_much_longer_than_the_sixty_three_bytes_of_postgresql_two (k) VALUES (2)$$);
 
 -- an empty keyspace
 SELECT cql_fdw_execute('cass', $$CREATE KEYSPACE cqlfdw_imp_empty
@@ -108,6 +112,7 @@ IMPORT FOREIGN SCHEMA cqlfdw_imp FROM SERVER cass INTO imp OPTIONS (collections 
 IMPORT FOREIGN SCHEMA cqlfdw_imp FROM SERVER cass INTO imp OPTIONS (udts 'record');
 IMPORT FOREIGN SCHEMA cqlfdw_imp FROM SERVER cass INTO imp OPTIONS (if_not_exists 'maybe');
 IMPORT FOREIGN SCHEMA cqlfdw_imp FROM SERVER cass INTO imp OPTIONS (udt_schema '');
+IMPORT FOREIGN SCHEMA cqlfdw_imp FROM SERVER cass INTO imp OPTIONS (udt_schema 'no_such_schema');
 IMPORT FOREIGN SCHEMA cqlfdw_imp FROM SERVER cass INTO imp OPTIONS (udts 'jsonb', udts 'auto');
 -- a keyspace that does not exist, and one whose case was folded
 IMPORT FOREIGN SCHEMA no_such_keyspace FROM SERVER cass INTO imp;
@@ -212,6 +217,10 @@ CREATE SCHEMA imp_case;
 IMPORT FOREIGN SCHEMA "cqlfdw_impCase" FROM SERVER cass INTO imp_case;
 SELECT * FROM imp_case."MyTable";
 EXPLAIN (VERBOSE, COSTS OFF) SELECT "Value" FROM imp_case."MyTable" WHERE "Key" = 'k';
+SELECT c.relname, ft.ftoptions
+  FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid
+ WHERE c.relnamespace = 'imp_case'::regnamespace ORDER BY 1;
+SELECT * FROM imp_case.a_table_name_much_longer_than_the_sixty_three_bytes_of_postgr_2;
 
 --
 -- LIMIT TO and EXCEPT
@@ -260,6 +269,7 @@ SELECT "UserId", two_words, xmin_ + 1 AS xmin_plus_1 FROM imp."CaseTable" ORDER 
 CREATE FOREIGN TABLE hand (tenant text, bucket int, at timestamptz, seq int, payload text)
   SERVER cass OPTIONS (keyspace 'cqlfdw_imp', table 'events');
 SELECT * FROM cql_fdw_refresh_table('hand', '{udts=jsonb}');
+SELECT count(*), count(owner), count("Note") FROM hand;
 -- bad input
 SELECT * FROM cql_fdw_refresh_table('imp_types."GeoPoint"');
 SELECT * FROM cql_fdw_refresh_table('hand', '{if_not_exists=true}');

@@ -158,6 +158,7 @@ typedef struct ImportOptions
 	bool		collections_jsonb;	/* lists and sets as jsonb, not arrays */
 	UdtMode		udts;
 	char	   *udt_schema;		/* where the composite types are */
+	bool		udt_schema_given;	/* named by an option: it must exist */
 	bool		if_not_exists;
 	bool		import_views;
 } ImportOptions;
@@ -1156,6 +1157,7 @@ parse_import_options(List *options, const char *local_schema, ImportOptions *opt
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("import option \"udt_schema\" must not be empty")));
 			opts->udt_schema = pstrdup(value);
+			opts->udt_schema_given = true;
 		}
 		else if (!for_refresh && strcmp(def->defname, "if_not_exists") == 0)
 			opts->if_not_exists = option_bool(def);
@@ -1234,6 +1236,11 @@ init_mapper(TypeMapper *m, ImportOptions *opts, const char *keyspace, List *udts
 	m->keyspace = keyspace;
 	m->udts = udts;
 	m->udt_nsp = LookupExplicitNamespace(opts->udt_schema, true);
+	if (!OidIsValid(m->udt_nsp) && opts->udt_schema_given)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"%s\" of import option \"udt_schema\" does not exist",
+						opts->udt_schema)));
 }
 
 /*
