@@ -590,6 +590,12 @@ typedef struct cql_query_params
 	bool		idempotent;
 	/* send to the control connection's node only (schema agreement checks) */
 	bool		on_control;
+	/*
+	 * Or to this node only, "address:port" as cql_session_host_at() writes
+	 * it (tables every node keeps for itself: system.size_estimates); no
+	 * other node is tried.  NULL: the usual plan.
+	 */
+	const char *host;
 } cql_query_params;
 
 /* One statement of a BATCH: CQL text, or a prepared id (id.len > 0). */
@@ -662,6 +668,14 @@ extern int	cql_session_in_flight(cql_session *s);
 
 /* Hosts in the cluster (and up among them), and the local data centre. */
 extern int	cql_session_host_count(cql_session *s, int *up);
+
+/*
+ * "address:port" of the i-th host in the cluster (0 <= i <
+ * cql_session_host_count()) into buf, and whether it is up; CQL_OK, or
+ * CQL_EINVAL for no such host or a buffer too small.
+ */
+extern int	cql_session_host_at(cql_session *s, int i, char *buf, size_t size,
+								bool *up);
 extern const char *cql_session_local_dc(cql_session *s);
 
 /*

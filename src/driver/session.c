@@ -336,6 +336,46 @@ cql_session_host_count(cql_session *s, int *up)
 }
 
 int
+cql_session_host_at(cql_session *s, int i, char *buf, size_t size, bool *up)
+{
+	int			n = 0;
+
+	for (int k = 0; k < s->nhosts; k++)
+	{
+		int			len;
+
+		if (s->hosts[k]->removed || n++ != i)
+			continue;
+		len = snprintf(buf, size, "%s:%d", s->hosts[k]->address, s->hosts[k]->port);
+		if (len < 0 || (size_t) len >= size)
+			return CQL_EINVAL;
+		if (up)
+			*up = !s->hosts[k]->down;
+		return CQL_OK;
+	}
+	return CQL_EINVAL;
+}
+
+/* The host "address:port" names, or NULL. */
+static cql__host *
+host_of_endpoint(cql_session *s, const char *endpoint)
+{
+	const char *colon = strrchr(endpoint, ':');
+	char		address[64];
+	char	   *end;
+	long		port;
+
+	if (colon == NULL || (size_t) (colon - endpoint) >= sizeof(address))
+		return NULL;
+	memcpy(address, endpoint, (size_t) (colon - endpoint));
+	address[colon - endpoint] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port <= 0 || port > 65535)
+		return NULL;
+	return cql__host_find(s, address, (int) port);
+}
+
+int
 cql_session_host_state(cql_session *s, const uint8_t *addr, int addrlen)
 {
 	char		text[INET6_ADDRSTRLEN];
@@ -897,6 +937,13 @@ cql__make_plan(session_request *r, const char *keyspace, const cql_slice *routin
 
 	if (plan == NULL)
 		return CQL_ENOMEM;
+	if (r->targeted)
+	{
+		plan[n++] = r->target;
+		r->plan = plan;
+		r->nplan = n;
+		return CQL_OK;
+	}
 	if (r->internal || (r->on_control && s->control >= 0))
 	{
 		plan[n++] = s->control;
@@ -1310,8 +1357,21 @@ send_request(cql_session *s, cql__buf *b, cql_prepared *prepared, const char *pr
 	r->prepare_into_cache = prepare_cql != NULL;
 	r->idempotent = params ? params->idempotent : true;
 	r->on_control = params ? params->on_control : false;
-	r->speculative = r->idempotent && !r->on_control && s->spec_delay_ms > 0 &&
-		s->spec_max > 0;
+	if (params && params->host)
+	{
+		cql__host  *h = host_of_endpoint(s, params->host);
+
+		if (h == NULL || h->removed)
+		{
+			cql_error_set(&err, CQL_EINVAL, "no host %s in the cluster", params->host);
+			request_finish(r, CQL_EINVAL, &err, NULL);
+			return f;
+		}
+		r->targeted = true;
+		r->target = h->index;
+	}
+	r->speculative = r->idempotent && !r->on_control && !r->targeted &&
+		s->spec_delay_ms > 0 && s->spec_max > 0;
 	if (prepared)
 		r->prepared = cql__prepared_ref(prepared);
 

@@ -106,6 +106,8 @@ struct session_request
 	bool	   *reprepared;		/* per plan position: re-prepared there */
 	bool		idempotent;
 	bool		has_token;		/* route by token (a token range read) */
+	bool		targeted;		/* to hosts[target] only */
+	int			target;
 	int64_t		token;
 	bool		on_control;		/* to the control host only */
 	bool		internal;		/* a control request: control host only */

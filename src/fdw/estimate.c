@@ -6,12 +6,12 @@
  * Each Cassandra node keeps, in system.size_estimates, the number of
  * partitions and their mean size for each of its primary token ranges,
  * refreshed every few minutes from flushed data only.  The estimate of a
- * table is the partitions the answering node reports, scaled by the number
- * of nodes (each holds about as many primary ranges), times the rows a
- * partition of that mean size holds.  A table with no estimate yet (new,
- * or nothing flushed) has none: the caller then costs it as large and
- * unknown, never as empty.  Estimates are kept per user mapping for a
- * minute, so planning does not ask the server every time.
+ * table is the sum over every node that is up, asked directly (the table
+ * is the node's own), scaled up for nodes that are down or did not answer,
+ * times the rows a partition of that mean size holds.  A table with no
+ * estimate yet (new, or nothing flushed) has none: the caller then costs it
+ * as large and unknown, never as empty.  Estimates are kept per user
+ * mapping for a minute, so planning does not ask the cluster every time.
  *
  * IDENTIFICATION
  *		  src/fdw/estimate.c
@@ -44,19 +44,41 @@ static const char *const estimate_query =
 "SELECT partitions_count, mean_partition_size FROM system.size_estimates "
 "WHERE keyspace_name = ? AND table_name = ?";
 
+/* Add what one node's answer says to *partitions and *bytes. */
+static void
+add_node_estimate(const cql_result *res, double *partitions, double *bytes)
+{
+	cql_row_cursor cur;
+	cql_slice	cells[2];
+
+	if (cql_result_kind(res) != CQL_RESULT_ROWS || cql_result_column_count(res) != 2)
+		return;
+	cql_result_rows(res, &cur);
+	while (cql_row_next(&cur, cells))
+	{
+		int64_t		count;
+		int64_t		size;
+
+		if (cells[0].len != 8 || cells[1].len != 8 ||
+			cql_decode_bigint(cells[0], &count) != CQL_OK ||
+			cql_decode_bigint(cells[1], &size) != CQL_OK || count <= 0)
+			continue;
+		*partitions += (double) count;
+		*bytes += (double) count * (double) Max(size, 0);
+	}
+}
+
 static double
 fetch_estimate(cql_session *s, const CqlTableMeta *meta, const char *server)
 {
 	cql_query_params p;
 	cql_slice	values[2];
-	cql_slice	cells[2];
-	cql_future *f;
-	cql_result *res;
-	cql_row_cursor cur;
+	int			nhosts = cql_session_host_count(s, NULL);
+	cql_future **futures = palloc0(sizeof(cql_future *) * Max(nhosts, 1));
+	volatile int nsent = 0;
+	int			answered = 0;
 	double		partitions = 0;
 	double		bytes = 0;
-	int			hosts;
-	int			up;
 
 	values[0].data = (const uint8_t *) meta->keyspace;
 	values[0].len = strlen(meta->keyspace);
@@ -67,34 +89,50 @@ fetch_estimate(cql_session *s, const CqlTableMeta *meta, const char *server)
 	p.values = values;
 	p.nvalues = 2;
 	p.idempotent = true;
-	f = cql_session_query(s, estimate_query, &p);
-	if (f == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	cqlfdw_wait_owned(f);
-	res = cqlfdw_finish(f, estimate_query, server);
-	if (cql_result_kind(res) == CQL_RESULT_ROWS && cql_result_column_count(res) == 2)
-	{
-		cql_result_rows(res, &cur);
-		while (cql_row_next(&cur, cells))
-		{
-			int64_t		count;
-			int64_t		size;
 
-			if (cells[0].len != 8 || cells[1].len != 8 ||
-				cql_decode_bigint(cells[0], &count) != CQL_OK ||
-				cql_decode_bigint(cells[1], &size) != CQL_OK || count <= 0)
+	/* every node that is up at once, then the answers as they come */
+	PG_TRY();
+	{
+		for (int i = 0; i < nhosts; i++)
+		{
+			char		host[96];
+			bool		up;
+
+			if (cql_session_host_at(s, i, host, sizeof(host), &up) != CQL_OK || !up)
 				continue;
-			partitions += (double) count;
-			bytes += (double) count * (double) Max(size, 0);
+			p.host = host;
+			futures[nsent] = cql_session_query(s, estimate_query, &p);
+			if (futures[nsent] == NULL)
+				ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+			nsent++;
+		}
+		for (int i = 0; i < nsent; i++)
+		{
+			cqlfdw_wait(futures[i]);
+			/* a node that cannot answer leaves its share to the others */
+			if (cql_future_rc(futures[i]) == CQL_OK)
+			{
+				add_node_estimate(cql_future_result(futures[i]), &partitions, &bytes);
+				answered++;
+			}
+			cql_future_release(futures[i]);
+			futures[i] = NULL;
 		}
 	}
-	cql_result_free(res);
-	if (partitions <= 0)
+	PG_CATCH();
+	{
+		for (int i = 0; i < nsent; i++)
+			if (futures[i])
+				cql_future_release(futures[i]);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	pfree(futures);
+	if (answered == 0 || partitions <= 0)
 		return -1;				/* nothing flushed yet, or not computed yet */
 
-	hosts = cql_session_host_count(s, &up);
-	partitions *= Max(hosts, 1);
-	bytes *= Max(hosts, 1);
+	partitions *= (double) nhosts / answered;
+	bytes *= (double) nhosts / answered;
 	if (meta->nck == 0)
 		return partitions;
 	/* a wide partition: as many rows as its mean size suggests */

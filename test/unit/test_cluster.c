@@ -1092,6 +1092,67 @@ TEST(cluster_on_control)
 	cluster_stop(&e);
 }
 
+/* a request for one node goes there, whatever the plan would say */
+TEST(cluster_targeted_host)
+{
+	cluster_env e;
+	char		host[72];
+	bool		up;
+	int			seen[3] = {0, 0, 0};
+
+	CLUSTER_START(e, 3, 0);
+	REQUIRE(cluster_session(&e));
+	CHECK_INT(cql_session_host_count(e.s, NULL), 3);
+	for (int i = 0; i < 3; i++)
+	{
+		REQUIRE(cql_session_host_at(e.s, i, host, sizeof(host), &up) == CQL_OK);
+		CHECK(up);
+		for (int k = 0; k < 2; k++)
+		{
+			cql_query_params q;
+			cql_future *f;
+			int			node;
+
+			memset(&q, 0, sizeof(q));
+			q.consistency = CQL_CONSISTENCY_ONE;
+			q.host = host;
+			f = cql_session_query(e.s, "WHO", &q);
+			REQUIRE_DONE(e.r, f);
+			node = node_of_host(&e, host);
+			REQUIRE(node >= 0);
+			CHECK_INT(single_int(f), e.srv[node].port);
+			CHECK(strcmp(cql_result_coordinator(cql_future_result(f)), host) == 0);
+			seen[node]++;
+			cql_future_release(f);
+		}
+	}
+	CHECK_INT(seen[0], 2);
+	CHECK_INT(seen[1], 2);
+	CHECK_INT(seen[2], 2);
+	/* no such host, a buffer too small, a host that is not in the cluster */
+	CHECK_INT(cql_session_host_at(e.s, 3, host, sizeof(host), NULL), CQL_EINVAL);
+	CHECK_INT(cql_session_host_at(e.s, -1, host, sizeof(host), NULL), CQL_EINVAL);
+	CHECK_INT(cql_session_host_at(e.s, 0, host, 4, NULL), CQL_EINVAL);
+	{
+		const char *bad[] = {"127.0.0.99:9042", "127.0.0.1", "127.0.0.1:x", "127.0.0.1:0", ""};
+
+		for (int i = 0; i < (int) (sizeof(bad) / sizeof(bad[0])); i++)
+		{
+			cql_query_params q;
+			cql_future *f;
+
+			memset(&q, 0, sizeof(q));
+			q.consistency = CQL_CONSISTENCY_ONE;
+			q.host = bad[i];
+			f = cql_session_query(e.s, "WHO", &q);
+			REQUIRE_DONE(e.r, f);
+			CHECK_FUTURE_RC(f, CQL_EINVAL);
+			cql_future_release(f);
+		}
+	}
+	cluster_stop(&e);
+}
+
 /* the coordinator and the attempts of a plain answer */
 TEST(cluster_result_coordinator)
 {
