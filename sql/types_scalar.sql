@@ -121,12 +121,18 @@ CREATE FOREIGN TABLE s_wide (
   id numeric, ti bigint, si real, i double precision, bi numeric, f double precision,
   ts timestamp, ip cidr, vc varchar(20))
   SERVER cass OPTIONS (keyspace 'cqlfdw_typ_scalar', table 's');
+SET TimeZone = 'UTC';
 SELECT * FROM s_wide WHERE id <= 3 ORDER BY id;
+RESET TimeZone;
 SELECT f = 1.4E-45::real AS exact_subnormal FROM s_wide WHERE id = 5;
--- timestamp without time zone is the UTC time, whatever TimeZone says
+-- timestamp without time zone is the local time in TimeZone, as
+-- timestamptz::timestamp gives it
+CREATE FOREIGN TABLE s_local (id int, ts timestamp) SERVER cass OPTIONS (keyspace 'cqlfdw_typ_scalar', table 's');
 SET TimeZone = 'Asia/Kathmandu';
-SELECT ts FROM s_wide WHERE id = 3;
-SELECT ts FROM s WHERE id = 3;
+SELECT ts FROM s_local WHERE id = 3;
+SELECT ts, ts::timestamp FROM s WHERE id = 3;
+-- east of UTC, PostgreSQL's last millisecond is beyond timestamp's range
+SELECT ts FROM s_local WHERE id = 2;
 RESET TimeZone;
 
 --

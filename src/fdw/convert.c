@@ -14,7 +14,8 @@
  *	- the natural type, or a type that holds every value of it exactly:
  *	  tinyint/smallint into integer, bigint, numeric, real, double; int into
  *	  bigint, numeric, double; bigint into numeric; float into double;
- *	  timestamp into timestamp without time zone (the UTC time); inet into
+ *	  timestamp into timestamp without time zone (the local time in the
+ *	  session's TimeZone, as timestamptz::timestamp and writes take it); inet into
  *	  cidr;
  *	- a string type (text, varchar(n), char(n), citext ...) for any CQL
  *	  type: the text of the natural type's value for a scalar, the JSON text
@@ -992,6 +993,52 @@ integer_datum(int64 x, Oid base)
 	}
 }
 
+pg_attribute_noreturn()
+static void
+timestamp_range_error(CqlConvState *cs, int64 ms, Oid base)
+{
+	StringInfoData buf;
+	int64		days = ms / 86400000;
+	int64		msday = ms % 86400000;
+
+	if (msday < 0)
+	{
+		msday += 86400000;
+		days--;
+	}
+	initStringInfo(&buf);
+	append_civil_date(&buf, days);
+	appendStringInfoChar(&buf, ' ');
+	append_time_of_day(&buf, msday * 1000000);
+	appendStringInfo(&buf, "+00 (%lld ms from 1970-01-01)", (long long) ms);
+	value_error(cs, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "timestamp", buf.data,
+				psprintf("is out of range for type %s", format_type_be(base)));
+}
+
+/* A timestamptz as the local time in TimeZone, or the range error */
+static Datum
+local_timestamp(CqlConvState *cs, int64 ms, Datum tz)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile Datum local = (Datum) 0;
+	volatile bool fits = true;
+
+	PG_TRY();
+	{
+		local = DirectFunctionCall1(timestamptz_timestamp, tz);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		fits = false;
+	}
+	PG_END_TRY();
+	if (!fits)
+		timestamp_range_error(cs, ms, TIMESTAMPOID);
+	return local;
+}
+
 /*
  * A non-null scalar as a Datum of base: its natural type or one of
  * scalar_targets().  False for a zero-length value of a fixed-size type.
@@ -1156,7 +1203,6 @@ decode_scalar(CqlConvState *cs, const cql_type *t, cql_slice v, Oid base, Datum 
 				int64_t		ms;
 				int64		us;
 
-				/* timestamp without time zone holds the same instant, as UTC */
 				if ((rc = cql_decode_bigint(v, &ms)) == CQL_OK)
 				{
 					/*
@@ -1166,25 +1212,16 @@ decode_scalar(CqlConvState *cs, const cql_type *t, cql_slice v, Oid base, Datum 
 					if (pg_sub_s64_overflow(ms, (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000, &us) ||
 						pg_mul_s64_overflow(us, 1000, &us) ||
 						!IS_VALID_TIMESTAMP(us))
-					{
-						StringInfoData buf;
-						int64		days = ms / 86400000;
-						int64		msday = ms % 86400000;
-
-						if (msday < 0)
-						{
-							msday += 86400000;
-							days--;
-						}
-						initStringInfo(&buf);
-						append_civil_date(&buf, days);
-						appendStringInfoChar(&buf, ' ');
-						append_time_of_day(&buf, msday * 1000000);
-						appendStringInfo(&buf, "+00 (%lld ms from 1970-01-01)", (long long) ms);
-						value_error(cs, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "timestamp", buf.data,
-									psprintf("is out of range for type %s", format_type_be(base)));
-					}
+						timestamp_range_error(cs, ms, base);
 					*out = TimestampTzGetDatum(us);
+
+					/*
+					 * Without time zone: the local time in TimeZone, as the
+					 * cast gives it (and as bind.c writes one).  Near the
+					 * ends of the range the zone's offset can take it out.
+					 */
+					if (base == TIMESTAMPOID)
+						*out = local_timestamp(cs, ms, *out);
 				}
 				break;
 			}
