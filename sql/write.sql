@@ -232,6 +232,50 @@ ALTER FOREIGN TABLE hits OPTIONS (DROP ttl);
 DELETE FROM hits WHERE page = 'home';
 SELECT count(*) FROM hits;
 
+-- direct_modify: sent without reading first, where the WHERE clause is
+-- one Cassandra serves whole; the row count is not known (0), and an UPDATE
+-- of a missing row creates it
+SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_write.dm (p int, c int, v text, PRIMARY KEY (p, c))');
+CREATE FOREIGN TABLE dm (p int, c int, v text)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write', direct_modify 'true');
+INSERT INTO dm SELECT p, c, p || '/' || c FROM generate_series(1, 3) p, generate_series(1, 10) c;
+EXPLAIN (VERBOSE, COSTS OFF) UPDATE dm SET v = 'direct' WHERE p = 1 AND c = 2;
+UPDATE dm SET v = 'direct' WHERE p = 1 AND c = 2;
+UPDATE dm SET v = 'created' WHERE p = 9 AND c = 9;
+EXPLAIN (VERBOSE, COSTS OFF) UPDATE dm SET v = 'in' WHERE p = 2 AND c IN (1, 2, 3);
+UPDATE dm SET v = 'in' WHERE p = 2 AND c IN (1, 2, 3);
+EXPLAIN (VERBOSE, COSTS OFF) DELETE FROM dm WHERE p = 3 AND c >= 2 AND c < 4;
+DELETE FROM dm WHERE p = 3 AND c >= 2 AND c < 4;
+DELETE FROM dm WHERE p = 3 AND c > 8;
+SELECT p, c, v FROM dm WHERE p IN (1, 2, 3, 9) AND v !~ '^[0-9]' ORDER BY p, c;
+SELECT p, count(*) FROM dm GROUP BY p ORDER BY p;
+EXPLAIN (VERBOSE, COSTS OFF) DELETE FROM dm WHERE p = 2;
+DELETE FROM dm WHERE p = 2;
+DELETE FROM dm WHERE p = NULL;
+DELETE FROM dm WHERE p IN (3, NULL);
+SELECT p, count(*) FROM dm GROUP BY p ORDER BY p;
+-- what CQL cannot take whole goes the default road, with true counts
+EXPLAIN (VERBOSE, COSTS OFF) UPDATE dm SET v = v || '+' WHERE p = 1 AND c = 1;
+UPDATE dm SET v = v || '+' WHERE p = 1 AND c = 1;
+EXPLAIN (VERBOSE, COSTS OFF) UPDATE dm SET v = 'x' WHERE p = 1;
+UPDATE dm SET v = 'x' WHERE p = 1 AND c > 5;
+DELETE FROM dm WHERE p = 1 AND c = 1 RETURNING v;
+DELETE FROM dm WHERE v = 'x';
+SELECT p, c, v FROM dm ORDER BY p, c;
+-- counters, directly
+ALTER FOREIGN TABLE hits OPTIONS (ADD direct_modify 'true');
+EXPLAIN (VERBOSE, COSTS OFF) UPDATE hits SET views = views + 3 WHERE page = 'a';
+UPDATE hits SET views = views + 3, clicks = clicks - 1 WHERE page = 'a';
+PREPARE bump(int) AS UPDATE hits SET views = views + $1 WHERE page = 'a';
+EXECUTE bump(5);
+EXECUTE bump(-1);
+DEALLOCATE bump;
+SELECT * FROM hits;
+-- SET c = 10 is no increment: read, then the difference is added
+UPDATE hits SET views = 10 WHERE page = 'a';
+SELECT * FROM hits;
+ALTER FOREIGN TABLE hits OPTIONS (DROP direct_modify);
+
 -- TRUNCATE
 SELECT count(*) FROM events;
 TRUNCATE events;
@@ -291,7 +335,7 @@ INSERT INTO kv VALUES (424242, 1, 'kept');
 ROLLBACK;
 SELECT v FROM kv WHERE k = 424242;
 
-DROP FOREIGN TABLE alltypes, alltypes_text, ttl_bykey, events, events_nokey, ttl_t, hits, kv, kv3;
+DROP FOREIGN TABLE dm, alltypes, alltypes_text, ttl_bykey, events, events_nokey, ttl_t, hits, kv, kv3;
 DROP TABLE parts, src;
 SELECT cql_fdw_execute('cass', 'DROP KEYSPACE cqlfdw_write');
 SELECT cql_fdw_execute('cass', 'DROP KEYSPACE cqlfdw_write_rf3');
