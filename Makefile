@@ -22,7 +22,7 @@ DRIVER_OBJS = $(patsubst %.c,%.o,$(wildcard src/driver/*.c))
 FDW_OBJS = $(patsubst %.c,%.o,$(wildcard src/fdw/*.c))
 OBJS = $(DRIVER_OBJS) $(FDW_OBJS)
 
-REGRESS = options scan types types_scalar types_composite pushdown joins errors cancel secure token write import
+REGRESS = options scan types types_scalar types_composite pushdown joins errors cancel secure token write import parallel
 REGRESS_OPTS = --load-extension=cql_fdw
 
 PG_CPPFLAGS = -Isrc/driver

@@ -209,6 +209,7 @@ typedef struct CqlScanState
 	int64		flushed_ranges;
 	int64		ranges_read;	/* for EXPLAIN: ranges read to their end */
 	bool		async;			/* under an async Append (ForeignAsync*) */
+	bool		async_waiting;	/* the empty slot returned means "wait", not the end */
 	int			async_fd;		/* its own descriptor of the reactor, or -1 */
 } CqlScanState;
 
@@ -1728,7 +1729,10 @@ iterate_ranges(CqlScanState *st, TupleTableSlot *slot)
 			}
 		}
 		if (st->async && scan_needs_wait(st))
+		{
+			st->async_waiting = true;
 			return slot;		/* the caller waits, see ForeignAsyncNotify */
+		}
 		st->page = cqlfdw_reader_next(st->reader);
 		sync_counters(st);
 		flush_counters(st);
@@ -1964,8 +1968,9 @@ async_produce(AsyncRequest *areq)
 		return;
 	}
 	/* quals and projection too; a qual may reject every buffered row */
+	st->async_waiting = false;
 	result = ExecProcNode((PlanState *) node);
-	if (TupIsNull(result) && scan_needs_wait(st))
+	if (TupIsNull(result) && st->async_waiting)
 		ExecAsyncRequestPending(areq);
 	else
 		ExecAsyncRequestDone(areq, result);
