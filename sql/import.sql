@@ -151,8 +151,13 @@ SELECT * FROM cql_fdw_create_types('cass', 'cqlfdw_imp', 'imp_types');
 SELECT * FROM cql_fdw_create_types('cass', 'cqlfdw_imp', 'imp_types');
 -- a type of that name that does not match is an error
 CREATE SCHEMA imp_other;
-CREATE TYPE imp_other."GeoPoint" AS (lat float8);
+CREATE TYPE imp_other."GeoPoint" AS (latitude float8);
 SELECT * FROM cql_fdw_create_types('cass', 'cqlfdw_imp', 'imp_other');
+DROP SCHEMA imp_other CASCADE;
+-- lists and sets as jsonb
+CREATE SCHEMA imp_other;
+SELECT * FROM cql_fdw_create_types('cass', 'cqlfdw_imp', 'imp_other', 'jsonb');
+\d imp_other.address
 DROP SCHEMA imp_other CASCADE;
 
 --
@@ -275,6 +280,13 @@ SELECT * FROM cql_fdw_refresh_table('imp_types."GeoPoint"');
 SELECT * FROM cql_fdw_refresh_table('hand', '{if_not_exists=true}');
 CREATE FOREIGN TABLE gone (id int) SERVER cass OPTIONS (keyspace 'cqlfdw_imp', table 'no_such_table');
 SELECT * FROM cql_fdw_refresh_table('gone');
+
+-- a field added to a UDT: the composite type gets it too, and the column reads it
+SELECT cql_fdw_execute('cass', 'ALTER TYPE cqlfdw_imp."GeoPoint" ADD "Alt" int');
+SELECT cql_fdw_execute('cass', $$UPDATE cqlfdw_imp.all_types SET addr = {street: 'High St', location: {lat: 1, "Lon": 2, "Alt": 3}} WHERE id = 2$$);
+SELECT * FROM cql_fdw_create_types('cass', 'cqlfdw_imp', 'imp_types');
+\d imp_types."GeoPoint"
+SELECT id, addr FROM imp.all_types ORDER BY id;
 
 --
 -- An empty keyspace, and one with dozens of tables

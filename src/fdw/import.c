@@ -766,10 +766,11 @@ custom_in(const CqlTypeNode *t)
 /*
  * The composite type of a UDT in the mapper's schema when its attributes
  * are the UDT's fields, by name and in order; InvalidOid otherwise, with
- * the reason in *why.
+ * the reason in *why.  When the attributes are the first fields of the UDT
+ * (fields were added to it since), *prefix is their number, else -1.
  */
 static Oid
-matching_composite(TypeMapper *m, const RemoteUdt *u, char **why)
+matching_composite(TypeMapper *m, const RemoteUdt *u, char **why, int *prefix)
 {
 	Oid			typid;
 	Oid			relid;
@@ -777,6 +778,8 @@ matching_composite(TypeMapper *m, const RemoteUdt *u, char **why)
 	int			n = 0;
 	bool		same = true;
 
+	if (prefix)
+		*prefix = -1;
 	if (!OidIsValid(m->udt_nsp))
 	{
 		*why = psprintf("Schema \"%s\" does not exist.", m->opts->udt_schema);
@@ -810,6 +813,14 @@ matching_composite(TypeMapper *m, const RemoteUdt *u, char **why)
 		n++;
 	}
 	ReleaseTupleDesc(desc);
+	if (same && n < u->nfields)
+	{
+		if (prefix)
+			*prefix = n;
+		*why = psprintf("%s lacks the last %d fields of the user-defined type.",
+						format_type_be_qualified(typid), u->nfields - n);
+		return InvalidOid;
+	}
 	if (!same || n != u->nfields)
 	{
 		*why = psprintf("The attributes of %s are not the fields of the user-defined type, by name and in order.",
@@ -860,7 +871,7 @@ map_node(TypeMapper *m, const CqlTypeNode *t, const char *what)
 									t->name, what, m->keyspace)));
 				if (m->creating)
 					return quote_qualified_identifier(m->opts->udt_schema, u->name);
-				if (OidIsValid(matching_composite(m, u, &why)))
+				if (OidIsValid(matching_composite(m, u, &why, NULL)))
 					return quote_qualified_identifier(m->opts->udt_schema, u->name);
 				if (m->opts->udts == UDT_COMPOSITE)
 					ereport(ERROR,
@@ -1564,7 +1575,10 @@ PG_FUNCTION_INFO_V1(cql_fdw_create_types);
  * one composite type per user-defined type of the keyspace, named and with
  * attributes named as the UDT and its fields, nested types first.  A type
  * that already exists with the same attributes is skipped with a NOTICE;
- * one that exists otherwise is an error.  Returns the types created.
+ * one whose attributes are the UDT's first fields gets the fields added to
+ * the UDT since (ALTER TYPE ADD ATTRIBUTE, which foreign table columns of
+ * the type allow); one that exists otherwise is an error.  Returns the
+ * types created or extended.
  */
 Datum
 cql_fdw_create_types(PG_FUNCTION_ARGS)
@@ -1602,6 +1616,7 @@ cql_fdw_create_types(PG_FUNCTION_ARGS)
 		RemoteUdt  *u = lfirst(lc);
 		StringInfoData sql;
 		char	   *why;
+		int			prefix;
 		Oid			typid;
 		Datum		value;
 		bool		null = false;
@@ -1610,15 +1625,37 @@ cql_fdw_create_types(PG_FUNCTION_ARGS)
 		for (int f = 0; f < u->nfields; f++)
 			check_name_length(u->field_names[f], "field");
 		m.udt_nsp = LookupExplicitNamespace(schema, false);
-		if (OidIsValid(matching_composite(&m, u, &why)))
+		if (OidIsValid(matching_composite(&m, u, &why, &prefix)))
 		{
 			ereport(NOTICE,
 					(errmsg("type %s already exists with the fields of the user-defined type, skipping",
 							quote_qualified_identifier(schema, u->name))));
 			continue;
 		}
-		if (OidIsValid(GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-									   CStringGetDatum(u->name), ObjectIdGetDatum(m.udt_nsp))))
+		typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+								CStringGetDatum(u->name), ObjectIdGetDatum(m.udt_nsp));
+		initStringInfo(&sql);
+		if (prefix > 0)
+		{
+			/* fields added to the UDT since: add them to the type */
+			appendStringInfo(&sql, "ALTER TYPE %s ",
+							 quote_qualified_identifier(schema, u->name));
+			for (int f = prefix; f < u->nfields; f++)
+			{
+				char	   *what = psprintf("field %s of user-defined type %s.%s",
+											quote_identifier(u->field_names[f]),
+											quote_identifier(keyspace), quote_identifier(u->name));
+
+				appendStringInfo(&sql, "%sADD ATTRIBUTE %s %s", f > prefix ? ", " : "",
+								 quote_identifier(u->field_names[f]),
+								 map_type(&m, u->field_types[f], what));
+			}
+			run_sql(sql.data);
+			value = ObjectIdGetDatum(typid);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &null);
+			continue;
+		}
+		if (OidIsValid(typid))
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("type %s already exists and does not match user-defined type %s.%s",
@@ -1627,7 +1664,6 @@ cql_fdw_create_types(PG_FUNCTION_ARGS)
 					 errdetail_internal("%s", why),
 					 errhint("Drop it, or create the types in another schema.")));
 
-		initStringInfo(&sql);
 		appendStringInfo(&sql, "CREATE TYPE %s AS (",
 						 quote_qualified_identifier(schema, u->name));
 		for (int f = 0; f < u->nfields; f++)
