@@ -1015,6 +1015,25 @@ timestamp_range_error(CqlConvState *cs, int64 ms, Oid base)
 				psprintf("is out of range for type %s", format_type_be(base)));
 }
 
+/*
+ * In a PG_CATCH block, after switching back out of ErrorContext: swallow a
+ * data exception (class 22), which the caller reports naming the value;
+ * anything else (a cancel, out of memory) goes on up.
+ */
+static void
+catch_data_exception(void)
+{
+	ErrorData  *edata = CopyErrorData();
+
+	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+	{
+		FreeErrorData(edata);
+		PG_RE_THROW();
+	}
+	FreeErrorData(edata);
+	FlushErrorState();
+}
+
 /* A timestamptz as the local time in TimeZone, or the range error */
 static Datum
 local_timestamp(CqlConvState *cs, int64 ms, Datum tz)
@@ -1030,7 +1049,7 @@ local_timestamp(CqlConvState *cs, int64 ms, Datum tz)
 	PG_CATCH();
 	{
 		MemoryContextSwitchTo(cxt);
-		FlushErrorState();
+		catch_data_exception();
 		fits = false;
 	}
 	PG_END_TRY();
@@ -1614,7 +1633,7 @@ check_typmod(CqlConvState *cs, CqlConv *c, Datum d)
 	{
 		/* an overflow (numeric(p,s)): reported below, with the value */
 		MemoryContextSwitchTo(cxt);
-		FlushErrorState();
+		catch_data_exception();
 		fits = false;
 	}
 	PG_END_TRY();
