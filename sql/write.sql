@@ -329,6 +329,59 @@ ALTER FOREIGN TABLE parts_bad OPTIONS (SET write_consistency 'ONE');
 INSERT INTO parts SELECT g, 'p' || g FROM generate_series(95, 104) g;
 SELECT count(*) FROM parts WHERE k >= 95;
 
+-- a large INSERT that fails in the middle: after row 500 the keyspace needs
+-- three replicas for QUORUM and the node is one.  Every row written before
+-- the failure was acknowledged, and the error says how many: the same
+-- number of rows is in Cassandra afterwards.
+SELECT cql_fdw_execute('cass', $$CREATE KEYSPACE cqlfdw_write_mid
+  WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}$$);
+SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_write_mid.t (k int PRIMARY KEY, v text)');
+CREATE FOREIGN TABLE mid (k int, v text)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write_mid', table 't', write_consistency 'QUORUM');
+CREATE FUNCTION raise_rf() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+  IF NEW.k = 500 THEN
+    PERFORM cql_fdw_execute('cass', $q$ALTER KEYSPACE cqlfdw_write_mid
+      WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}$q$);
+  END IF;
+  RETURN NEW;
+END $f$;
+CREATE TRIGGER raise_rf BEFORE INSERT ON mid FOR EACH ROW EXECUTE FUNCTION raise_rf();
+DO $$
+DECLARE
+  msg text;
+  det text;
+  ctx text;
+  acked bigint;
+  sent bigint;
+  failed bigint;
+  present bigint;
+BEGIN
+  INSERT INTO mid SELECT g, 'v' || g FROM generate_series(1, 5000) g;
+  RAISE NOTICE 'the INSERT did not fail';
+EXCEPTION WHEN fdw_error THEN
+  GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL, ctx = PG_EXCEPTION_CONTEXT;
+  acked := substring(ctx from 'acknowledged (\d+) of')::bigint;
+  sent := substring(ctx from 'of the (\d+) rows')::bigint;
+  failed := substring(ctx from '\((\d+) failed\)')::bigint;
+  SELECT count(*) INTO present FROM mid;
+  RAISE NOTICE '%', msg;
+  RAISE NOTICE '%', regexp_replace(det, '127\.0\.0\.1:[0-9]+', '<node>');
+  RAISE NOTICE 'rows acknowledged before the failure: between 1 and 499: %', acked BETWEEN 1 AND 499;
+  RAISE NOTICE 'all of them in Cassandra, and nothing else: %', present = acked;
+  RAISE NOTICE 'every row sent was acknowledged or failed: %', sent = acked + failed;
+END $$;
+DROP FOREIGN TABLE mid;
+DROP FUNCTION raise_rf();
+SELECT cql_fdw_execute('cass', 'DROP KEYSPACE cqlfdw_write_mid');
+
+-- a statement cancelled in the middle leaves the session usable
+SET statement_timeout = '1s';
+INSERT INTO kv SELECT g % 1000, g, 'cancelled' FROM generate_series(1, 2000000) g;
+RESET statement_timeout;
+INSERT INTO kv VALUES (1, -1, 'after the cancel');
+SELECT v FROM kv WHERE k = 1 AND c = -1;
+
 -- the statement sent is not undone by ROLLBACK
 BEGIN;
 INSERT INTO kv VALUES (424242, 1, 'kept');
