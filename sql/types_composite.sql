@@ -164,6 +164,27 @@ SELECT * FROM n_text;
 CREATE FOREIGN TABLE bad_nested (id int, ll int[]) SERVER cass OPTIONS (keyspace 'cqlfdw_typ_comp', table 'n');
 SELECT ll FROM bad_nested;
 
+-- map keys of every kind become JSON member names (their text form)
+SELECT cql($$CREATE TABLE cqlfdw_typ_comp.k (id int PRIMARY KEY,
+  by_int map<int, text>, by_double map<double, int>, by_date map<date, int>,
+  by_uuid map<uuid, int>, by_blob map<blob, int>, by_tuple map<frozen<tuple<int, text>>, int>,
+  by_bool map<boolean, int>, texts list<text>, nets set<inet>)$$);
+SELECT cql($$INSERT INTO cqlfdw_typ_comp.k (id, by_int, by_double, by_date, by_uuid, by_blob, by_tuple, by_bool, texts, nets)
+  VALUES (1, {-1: 'minus one', 2: 'two'}, {-0.0: 1, 0.0: 2, NaN: 3, -Infinity: 4},
+  {'2024-02-29': 1}, {5b6962dd-3f90-4c93-8f61-eabfa4a803e2: 1}, {0x: 1, 0xcafe: 2},
+  {(1, 'a"b'): 1}, {false: 0, true: 1}, ['x', ''], {'10.0.0.1', '::1'})$$);
+SELECT cql($$INSERT INTO cqlfdw_typ_comp.k (id, texts) VALUES (2, ['fine', 'nul' + blobAsText(0x00)])$$);
+CREATE FOREIGN TABLE k (id int, by_int jsonb, by_double jsonb, by_date jsonb,
+  by_uuid jsonb, by_blob jsonb, by_tuple jsonb, by_bool jsonb, texts text[], nets cidr[])
+  SERVER cass OPTIONS (keyspace 'cqlfdw_typ_comp');
+\x on
+SELECT * FROM k WHERE id = 1;
+\x off
+-- a value PostgreSQL cannot hold inside a collection: the same error
+SELECT texts FROM k WHERE id = 2;
+CREATE FOREIGN TABLE k_json (id int, texts jsonb) SERVER cass OPTIONS (keyspace 'cqlfdw_typ_comp', table 'k');
+SELECT texts FROM k_json WHERE id = 2;
+
 SELECT cql('DROP KEYSPACE cqlfdw_typ_comp');
 DROP SERVER cass CASCADE;
 DROP FUNCTION cql(text);
