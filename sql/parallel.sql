@@ -121,6 +121,18 @@ ALTER FOREIGN TABLE comp OPTIONS (ADD fetch_size '7');
 SELECT scan_counters('SELECT * FROM comp');
 SELECT three_ways('SELECT * FROM comp');
 ALTER FOREIGN TABLE comp OPTIONS (DROP fetch_size);
+-- the planner's own conditions (here a clustering range sent with ALLOW
+-- FILTERING) and a pushed LIMIT compose with the token condition
+CREATE FOREIGN TABLE comp_f (a int, b text, c int, v text)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_par', table 'comp', allow_filtering 'true');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT a, c FROM comp_f WHERE c > 15;
+SELECT scan_counters('SELECT a, c FROM comp_f WHERE c > 15');
+SELECT three_ways('SELECT a, c FROM comp_f WHERE c > 15');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT a, c FROM comp_f WHERE c > 15 LIMIT 3;
+SELECT a, c FROM comp_f WHERE c > 15 LIMIT 3;
+SET cql_fdw.token_range_scans = off;
+SELECT a, c FROM comp_f WHERE c > 15 LIMIT 3;
+RESET cql_fdw.token_range_scans;
 -- a correlated subquery rescans the scan for each outer row
 SELECT g.name, (SELECT count(*) FROM big b WHERE b.grp = g.grp) AS n FROM local_groups g ORDER BY 1;
 -- a cursor that stops early abandons the ranges in flight
