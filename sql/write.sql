@@ -96,6 +96,18 @@ CREATE FOREIGN TABLE alltypes_text (k bigint, u text, ts timestamp, vi int8,
 INSERT INTO alltypes_text VALUES (4, '5b6962dd-3f90-4c93-8f61-eabfa4a803e2',
   '2001-02-03 04:05:06.789', 42, '{1,2}', '{"z": 26}', '[1, "one"]', '{1,2,3}');
 SELECT k, u, ts, vi, li, ma, tp, ve FROM alltypes WHERE k = 4;
+-- char(n), a domain, an enum, composite types for a tuple and a UDT
+CREATE DOMAIN short_text AS text CHECK (length(VALUE) < 10);
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE TYPE pair AS (n int, s text);
+CREATE TYPE address AS (street text, zip int);
+CREATE FOREIGN TABLE alltypes_more (k int, vc char(6), t short_text, a mood,
+  tp pair, ud address)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write', table 'alltypes');
+INSERT INTO alltypes_more VALUES (8, 'ab', 'domain', 'happy', (3, 'three'), ('Elm', 42)),
+  (9, NULL, NULL, NULL, (NULL, 'x'), (NULL, NULL));
+SELECT k, vc, length(vc), t, a, tp, ud FROM alltypes WHERE k IN (8, 9) ORDER BY k;
+INSERT INTO alltypes_more (k, t) VALUES (10, 'much too long');
 
 -- values that do not fit are refused before anything of the row is sent
 INSERT INTO alltypes (k, ti) VALUES (10, 300);
@@ -299,6 +311,8 @@ SELECT count(*) FROM kv k JOIN generate_series(1, 50000) g ON k.c = g AND k.v = 
 UPDATE kv SET v = 'even' WHERE c % 2 = 0;
 DELETE FROM kv WHERE k < 500;
 SELECT count(*), count(*) FILTER (WHERE v = 'even') FROM kv;
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+INSERT INTO kv SELECT 7, g, 'explained' FROM generate_series(1, 1000) g;
 -- COPY of many rows
 COPY (SELECT g % 7, g, 'copied' FROM generate_series(1, 20000) g) TO '/tmp/cqlfdw_write_kv.csv' (FORMAT csv);
 TRUNCATE kv;
@@ -388,7 +402,9 @@ INSERT INTO kv VALUES (424242, 1, 'kept');
 ROLLBACK;
 SELECT v FROM kv WHERE k = 424242;
 
-DROP FOREIGN TABLE dm, alltypes, alltypes_text, ttl_bykey, events, events_nokey, ttl_t, hits, kv, kv3;
+DROP FOREIGN TABLE dm, alltypes, alltypes_text, alltypes_more, ttl_bykey, events, events_nokey, ttl_t, hits, kv, kv3;
 DROP TABLE parts, src;
+DROP DOMAIN short_text;
+DROP TYPE mood, pair, address;
 SELECT cql_fdw_execute('cass', 'DROP KEYSPACE cqlfdw_write');
 SELECT cql_fdw_execute('cass', 'DROP KEYSPACE cqlfdw_write_rf3');

@@ -732,9 +732,10 @@ encode_value(cql_buf *b, const cql_type *t, Oid pgtype, int32 typmod, Datum valu
 		encode_natural(b, t, DirectFunctionCall1(timestamp_timestamptz, value));
 		return;
 	}
-	if (t->id == CQL_TYPE_VARCHAR && (pgtype == VARCHAROID || pgtype == BPCHAROID))
+	if ((t->id == CQL_TYPE_VARCHAR || t->id == CQL_TYPE_ASCII) &&
+		(pgtype == VARCHAROID || pgtype == BPCHAROID))
 	{
-		/* bpchar keeps its padding, as its text form does */
+		/* char(n) loses its padding, as its cast to text does */
 		encode_natural(b, t, pgtype == BPCHAROID
 					   ? DirectFunctionCall1(rtrim1, value) : value);
 		return;
