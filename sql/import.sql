@@ -6,8 +6,9 @@
 --
 \getenv cql_host CQL_HOST
 \getenv cql_port CQL_PORT
+-- schema changes on a busy node can take a while: a generous timeout
 CREATE SERVER cass FOREIGN DATA WRAPPER cql_fdw
-  OPTIONS (hosts :'cql_host', port :'cql_port');
+  OPTIONS (hosts :'cql_host', port :'cql_port', request_timeout '60000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER cass;
 DO $$ BEGIN
   PERFORM cql_fdw_execute('cass', 'DROP KEYSPACE IF EXISTS cqlfdw_imp');
@@ -197,6 +198,14 @@ SELECT (addr).street, (addr)."Zip Code", ((addr).location)."Lon", (addr).tags,
 SELECT * FROM imp."CaseTable";
 SELECT * FROM imp.events ORDER BY tenant, bucket, at DESC, seq;
 SELECT * FROM imp.page_views;
+-- Cassandra builds a view in the background: wait for it (at most 60 s)
+DO $$
+BEGIN
+  FOR i IN 1..300 LOOP
+    EXIT WHEN (SELECT count(*) FROM imp.events_by_payload) = 4;
+    PERFORM pg_sleep(0.2);
+  END LOOP;
+END $$;
 SELECT * FROM imp.events_by_payload ORDER BY payload;
 -- the key options and the server's metadata agree: routed reads, with the
 -- case-sensitive names quoted in the CQL

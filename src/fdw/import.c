@@ -1,8 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * import.c
- *		  IMPORT FOREIGN SCHEMA, composite types for user-defined types, and
- *		  bringing an imported table up to date.
+ *		  IMPORT FOREIGN SCHEMA: the server's schema and the type mapping.
  *
  * Everything here reads the server's system_schema directly (tables,
  * views, columns, types), on the control connection's node, so what is
@@ -17,11 +16,10 @@
  * NAMEDATALEN - 1 bytes, or a system column name such as xmin) is changed,
  * and the option keeps the link.
  *
- * IMPORT may only return CREATE FOREIGN TABLE commands, so the two other
- * jobs are SQL functions: cql_fdw_create_types() makes the composite types
- * of a keyspace's UDTs (nested ones first), and cql_fdw_refresh_table()
- * issues the ALTER FOREIGN TABLE commands that bring a table in line with
- * the Cassandra table after its schema changed.  cql_fdw_import_commands()
+ * IMPORT may only return CREATE FOREIGN TABLE commands, so making the
+ * composite types of UDTs and bringing a table up to date after its
+ * Cassandra table changed are SQL functions, in import_sync.c, which share
+ * the reading and mapping here (import.h).  cql_fdw_import_commands()
  * returns the commands IMPORT would run, to preview or pin them.
  *
  * IDENTIFICATION
@@ -34,13 +32,11 @@
 #include <ctype.h>
 
 #include "access/htup_details.h"
-#include "access/relation.h"
 #include "catalog/heap.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "foreign/foreign.h"
 #include "funcapi.h"
@@ -53,12 +49,12 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
 #include "utils/typcache.h"
 
 #include "cql_fdw.h"
+#include "import.h"
 
 /* rows per page of the system_schema reads */
 #define IMPORT_PAGE_SIZE	1000
@@ -117,90 +113,22 @@ static const struct
 	{NULL, NULL}
 };
 
-/* ---------- what system_schema says ---------- */
-
-typedef struct RemoteColumn
-{
-	char	   *name;
-	int			kind;			/* enum CqlColumnKind */
-	int			position;		/* 0-based in its key, -1 for the others */
-	bool		descending;
-	char	   *type;			/* CQL type text */
-} RemoteColumn;
-
-typedef struct RemoteTable
-{
-	char	   *name;
-	bool		is_view;
-	char	   *pgname;			/* the foreign table's name */
-	List	   *columns;		/* RemoteColumn, as read */
-} RemoteTable;
-
-typedef struct RemoteUdt
-{
-	char	   *name;
-	int			nfields;
-	char	  **field_names;
-	char	  **field_types;
-} RemoteUdt;
-
-/* ---------- options of IMPORT and of the functions ---------- */
-
-typedef enum UdtMode
-{
-	UDT_AUTO,					/* a matching composite type if there is one */
-	UDT_COMPOSITE,				/* a matching composite type, or an error */
-	UDT_JSONB
-} UdtMode;
-
-typedef struct ImportOptions
-{
-	bool		collections_jsonb;	/* lists and sets as jsonb, not arrays */
-	UdtMode		udts;
-	char	   *udt_schema;		/* where the composite types are */
-	bool		udt_schema_given;	/* named by an option: it must exist */
-	bool		if_not_exists;
-	bool		import_views;
-} ImportOptions;
-
-/* What a type is mapped with. */
-typedef struct TypeMapper
-{
-	const ImportOptions *opts;
-	const char *keyspace;
-	List	   *udts;			/* RemoteUdt of the keyspace */
-	Oid			udt_nsp;		/* udt_schema's OID, or InvalidOid */
-	bool		creating;		/* UDTs are the composites being created */
-} TypeMapper;
-
 typedef void (*RowCallback) (const cql_result *res, const cql_slice *cells,
 							 void *arg);
 
-static cql_session *server_session(ForeignServer *server);
-static void check_cql_server(ForeignServer *server);
 static void query_rows(cql_session *s, const char *server, const char *cql,
 					   const char *const *args, int nargs, int ncolumns,
 					   RowCallback fn, void *arg);
-static void check_keyspace(cql_session *s, const char *server, const char *keyspace);
 static List *fetch_tables(cql_session *s, const char *server, const char *keyspace);
-static void fetch_columns(cql_session *s, const char *server, const char *keyspace,
-						  const char *table, List *tables);
-static List *fetch_udts(cql_session *s, const char *server, const char *keyspace);
 static CqlTypeNode *parse_type_text(const char *text);
-static char *map_type(TypeMapper *m, const char *type_text, const char *what);
-static List *ordered_columns(const RemoteTable *t);
-static List *key_options(const RemoteColumn *c);
-static char *pg_name(const char *name, List *used, bool column);
-static void parse_import_options(List *options, const char *local_schema,
-								 ImportOptions *opts, bool for_refresh);
 static List *import_commands(ForeignServer *server, const char *keyspace,
 							 const char *local_schema, ImportOptions *opts,
 							 ImportForeignSchemaType list_type, List *names);
 
 /* ---------- talking to the server ---------- */
 
-static void
-check_cql_server(ForeignServer *server)
+void
+cqlfdw_check_cql_server(ForeignServer *server)
 {
 	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
 
@@ -212,8 +140,8 @@ check_cql_server(ForeignServer *server)
 						server->servername)));
 }
 
-static cql_session *
-server_session(ForeignServer *server)
+cql_session *
+cqlfdw_import_session(ForeignServer *server)
 {
 	UserMapping *user = GetUserMapping(GetUserId(), server->serverid);
 	CqlServerOptions opts;
@@ -394,8 +322,8 @@ keyspace_row(const cql_result *res, const cql_slice *cells, void *arg)
  * Raise a clear error when the keyspace does not exist, with a hint when
  * the name was folded to lower case on the way (an unquoted identifier).
  */
-static void
-check_keyspace(cql_session *s, const char *server, const char *keyspace)
+void
+cqlfdw_check_keyspace(cql_session *s, const char *server, const char *keyspace)
 {
 	KeyspaceSearch ks = {keyspace, false, NULL};
 
@@ -519,8 +447,8 @@ column_row(const cql_result *res, const cql_slice *cells, void *arg)
 }
 
 /* Attach their columns to tables: of one table, or of the whole keyspace. */
-static void
-fetch_columns(cql_session *s, const char *server, const char *keyspace,
+void
+cqlfdw_fetch_columns(cql_session *s, const char *server, const char *keyspace,
 			  const char *table, List *tables)
 {
 	ColumnCollect cc = {tables, NULL};
@@ -556,8 +484,8 @@ udt_row(const cql_result *res, const cql_slice *cells, void *arg)
 	*udts = lappend(*udts, u);
 }
 
-static List *
-fetch_udts(cql_session *s, const char *server, const char *keyspace)
+List *
+cqlfdw_fetch_udts(cql_session *s, const char *server, const char *keyspace)
 {
 	List	   *udts = NIL;
 	const char *args[1] = {keyspace};
@@ -769,8 +697,8 @@ custom_in(const CqlTypeNode *t)
  * the reason in *why.  When the attributes are the first fields of the UDT
  * (fields were added to it since), *prefix is their number, else -1.
  */
-static Oid
-matching_composite(TypeMapper *m, const RemoteUdt *u, char **why, int *prefix)
+Oid
+cqlfdw_matching_composite(TypeMapper *m, const RemoteUdt *u, char **why, int *prefix)
 {
 	Oid			typid;
 	Oid			relid;
@@ -871,7 +799,7 @@ map_node(TypeMapper *m, const CqlTypeNode *t, const char *what)
 									t->name, what, m->keyspace)));
 				if (m->creating)
 					return quote_qualified_identifier(m->opts->udt_schema, u->name);
-				if (OidIsValid(matching_composite(m, u, &why, NULL)))
+				if (OidIsValid(cqlfdw_matching_composite(m, u, &why, NULL)))
 					return quote_qualified_identifier(m->opts->udt_schema, u->name);
 				if (m->opts->udts == UDT_COMPOSITE)
 					ereport(ERROR,
@@ -891,8 +819,8 @@ map_node(TypeMapper *m, const CqlTypeNode *t, const char *what)
  * The PostgreSQL type of CQL type text.  A type cql_fdw cannot map (a
  * custom class, text it cannot parse) still reads: as bytea, with a NOTICE.
  */
-static char *
-map_type(TypeMapper *m, const char *type_text, const char *what)
+char *
+cqlfdw_map_type(TypeMapper *m, const char *type_text, const char *what)
 {
 	CqlTypeNode *t = parse_type_text(type_text);
 	const char *custom;
@@ -935,8 +863,8 @@ name_used(List *used, const char *name)
  * for a PostgreSQL identifier or (for a column) a system column name; then
  * shortened or suffixed, and made unique among used.
  */
-static char *
-pg_name(const char *name, List *used, bool column)
+char *
+cqlfdw_pg_name(const char *name, List *used, bool column)
 {
 	char	   *base;
 	char	   *candidate;
@@ -993,8 +921,8 @@ column_order_cmp(const ListCell *a, const ListCell *b)
 }
 
 /* The columns of a table in the order the foreign table lists them. */
-static List *
-ordered_columns(const RemoteTable *t)
+List *
+cqlfdw_ordered_columns(const RemoteTable *t)
 {
 	List	   *cols = list_copy(t->columns);
 
@@ -1007,8 +935,8 @@ ordered_columns(const RemoteTable *t)
  * CQL type (the column_name option is the caller's), as DefElems of
  * String values.
  */
-static List *
-key_options(const RemoteColumn *c)
+List *
+cqlfdw_key_options(const RemoteColumn *c)
 {
 	List	   *opts = NIL;
 
@@ -1035,8 +963,8 @@ is_key(const RemoteColumn *c)
 }
 
 /* "name type OPTIONS (...) [NOT NULL]" of one column */
-static void
-append_column_def(StringInfo buf, TypeMapper *m, const RemoteTable *t,
+void
+cqlfdw_append_column_def(StringInfo buf, TypeMapper *m, const RemoteTable *t,
 				  const RemoteColumn *c, const char *pgname)
 {
 	char	   *what = psprintf("column %s of %s.%s", quote_identifier(c->name),
@@ -1044,9 +972,9 @@ append_column_def(StringInfo buf, TypeMapper *m, const RemoteTable *t,
 	ListCell   *lc;
 
 	appendStringInfo(buf, "%s %s OPTIONS (column_name %s",
-					 quote_identifier(pgname), map_type(m, c->type, what),
+					 quote_identifier(pgname), cqlfdw_map_type(m, c->type, what),
 					 quote_literal_cstr(c->name));
-	foreach(lc, key_options(c))
+	foreach(lc, cqlfdw_key_options(c))
 	{
 		DefElem    *d = lfirst(lc);
 
@@ -1071,17 +999,17 @@ table_command(TypeMapper *m, ForeignServer *server, const char *local_schema,
 	appendStringInfo(&buf, "CREATE FOREIGN TABLE %s%s (\n",
 					 m->opts->if_not_exists ? "IF NOT EXISTS " : "",
 					 quote_qualified_identifier(local_schema, t->pgname));
-	foreach(lc, ordered_columns(t))
+	foreach(lc, cqlfdw_ordered_columns(t))
 	{
 		RemoteColumn *c = lfirst(lc);
-		char	   *name = pg_name(c->name, used, true);
+		char	   *name = cqlfdw_pg_name(c->name, used, true);
 
 		used = lappend(used, name);
 		if (!first)
 			appendStringInfoString(&buf, ",\n");
 		first = false;
 		appendStringInfoString(&buf, "  ");
-		append_column_def(&buf, m, t, c, name);
+		cqlfdw_append_column_def(&buf, m, t, c, name);
 	}
 	appendStringInfo(&buf, "\n) SERVER %s\nOPTIONS (keyspace %s, table %s",
 					 quote_identifier(server->servername),
@@ -1114,8 +1042,8 @@ option_bool(DefElem *def)
  * IMPORT's own options (the validator never sees them).  for_refresh
  * allows only those that decide column types.
  */
-static void
-parse_import_options(List *options, const char *local_schema, ImportOptions *opts,
+void
+cqlfdw_parse_import_options(List *options, const char *local_schema, ImportOptions *opts,
 					 bool for_refresh)
 {
 	ListCell   *lc;
@@ -1184,8 +1112,8 @@ parse_import_options(List *options, const char *local_schema, ImportOptions *opt
 }
 
 /* 'name=value' array elements as DefElems */
-static List *
-options_from_array(ArrayType *arr)
+List *
+cqlfdw_options_from_array(ArrayType *arr)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -1239,8 +1167,8 @@ find_table_by_pgname(List *tables, const char *pgname, RemoteTable **other_case)
 	return NULL;
 }
 
-static void
-init_mapper(TypeMapper *m, ImportOptions *opts, const char *keyspace, List *udts)
+void
+cqlfdw_init_mapper(TypeMapper *m, ImportOptions *opts, const char *keyspace, List *udts)
 {
 	memset(m, 0, sizeof(*m));
 	m->opts = opts;
@@ -1264,7 +1192,7 @@ static List *
 import_commands(ForeignServer *server, const char *keyspace, const char *local_schema,
 				ImportOptions *opts, ImportForeignSchemaType list_type, List *names)
 {
-	cql_session *s = server_session(server);
+	cql_session *s = cqlfdw_import_session(server);
 	List	   *tables;
 	List	   *selected = NIL;
 	List	   *used = NIL;
@@ -1272,13 +1200,13 @@ import_commands(ForeignServer *server, const char *keyspace, const char *local_s
 	TypeMapper	m;
 	ListCell   *lc;
 
-	check_keyspace(s, server->servername, keyspace);
+	cqlfdw_check_keyspace(s, server->servername, keyspace);
 	tables = fetch_tables(s, server->servername, keyspace);
 	foreach(lc, tables)
 	{
 		RemoteTable *t = lfirst(lc);
 
-		t->pgname = pg_name(t->name, used, false);
+		t->pgname = cqlfdw_pg_name(t->name, used, false);
 		used = lappend(used, t->pgname);
 	}
 
@@ -1326,13 +1254,13 @@ import_commands(ForeignServer *server, const char *keyspace, const char *local_s
 	if (list_type == FDW_IMPORT_SCHEMA_LIMIT_TO)
 	{
 		foreach(lc, selected)
-			fetch_columns(s, server->servername, keyspace,
+			cqlfdw_fetch_columns(s, server->servername, keyspace,
 						  ((RemoteTable *) lfirst(lc))->name, selected);
 	}
 	else
-		fetch_columns(s, server->servername, keyspace, NULL, selected);
+		cqlfdw_fetch_columns(s, server->servername, keyspace, NULL, selected);
 
-	init_mapper(&m, opts, keyspace, fetch_udts(s, server->servername, keyspace));
+	cqlfdw_init_mapper(&m, opts, keyspace, cqlfdw_fetch_udts(s, server->servername, keyspace));
 	foreach(lc, selected)
 	{
 		RemoteTable *t = lfirst(lc);
@@ -1368,7 +1296,7 @@ cqlImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	ForeignServer *server = GetForeignServer(serverOid);
 	ImportOptions opts;
 
-	parse_import_options(stmt->options, stmt->local_schema, &opts, false);
+	cqlfdw_parse_import_options(stmt->options, stmt->local_schema, &opts, false);
 	return import_commands(server, stmt->remote_schema, stmt->local_schema, &opts,
 						   stmt->list_type, rangevar_names(stmt->table_list));
 }
@@ -1377,8 +1305,8 @@ cqlImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
  * Materialize mode for a function returning SETOF a scalar type (the
  * funcapi helper serves row types only).
  */
-static Tuplestorestate *
-scalar_srf(FunctionCallInfo fcinfo, Oid type)
+Tuplestorestate *
+cqlfdw_scalar_srf(FunctionCallInfo fcinfo, Oid type)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext old;
@@ -1403,21 +1331,21 @@ scalar_srf(FunctionCallInfo fcinfo, Oid type)
 
 /* ---------- SQL functions ---------- */
 
-static ForeignServer *
-usable_server(Name name)
+ForeignServer *
+cqlfdw_usable_server(Name name)
 {
 	ForeignServer *server = GetForeignServerByName(NameStr(*name), false);
 	AclResult	aclresult;
 
-	check_cql_server(server);
+	cqlfdw_check_cql_server(server);
 	aclresult = pg_foreign_server_aclcheck(server->serverid, GetUserId(), ACL_USAGE);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
 	return server;
 }
 
-static void
-require_args(FunctionCallInfo fcinfo, int n, const char *const *names)
+void
+cqlfdw_require_args(FunctionCallInfo fcinfo, int n, const char *const *names)
 {
 	for (int i = 0; i < n; i++)
 		if (PG_ARGISNULL(i))
@@ -1446,7 +1374,7 @@ cql_fdw_import_commands(PG_FUNCTION_ARGS)
 	List	   *commands;
 	ListCell   *lc;
 
-	require_args(fcinfo, 4, argnames);
+	cqlfdw_require_args(fcinfo, 4, argnames);
 	if (!PG_ARGISNULL(4) && !PG_ARGISNULL(5))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1471,10 +1399,10 @@ cql_fdw_import_commands(PG_FUNCTION_ARGS)
 			names = lappend(names, TextDatumGetCString(elems[i]));
 		}
 	}
-	server = usable_server(PG_GETARG_NAME(0));
-	parse_import_options(options_from_array(PG_GETARG_ARRAYTYPE_P(3)),
+	server = cqlfdw_usable_server(PG_GETARG_NAME(0));
+	cqlfdw_parse_import_options(cqlfdw_options_from_array(PG_GETARG_ARRAYTYPE_P(3)),
 						 NameStr(*PG_GETARG_NAME(2)), &opts, false);
-	(void) scalar_srf(fcinfo, TEXTOID);
+	(void) cqlfdw_scalar_srf(fcinfo, TEXTOID);
 	commands = import_commands(server, text_to_cstring(PG_GETARG_TEXT_PP(1)),
 							   NameStr(*PG_GETARG_NAME(2)), &opts, list_type, names);
 	foreach(lc, commands)
@@ -1487,7 +1415,7 @@ cql_fdw_import_commands(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* ---------- composite types for UDTs ---------- */
+/* ---------- what a type uses ---------- */
 
 static bool
 udt_references(const CqlTypeNode *t, const char *name)
@@ -1502,388 +1430,9 @@ udt_references(const CqlTypeNode *t, const char *name)
 	return false;
 }
 
-/* UDTs ordered so that each comes after the UDTs its fields use. */
-static List *
-dependency_order(List *udts)
+/* Whether CQL type text uses the UDT name (anywhere inside it). */
+bool
+cqlfdw_type_uses_udt(const char *type_text, const char *name)
 {
-	List	   *done = NIL;
-	List	   *todo = list_copy(udts);
-
-	while (todo != NIL)
-	{
-		List	   *next = NIL;
-		ListCell   *lc;
-
-		foreach(lc, todo)
-		{
-			RemoteUdt  *u = lfirst(lc);
-			bool		ready = true;
-			ListCell   *lo;
-
-			foreach(lo, todo)
-			{
-				RemoteUdt  *other = lfirst(lo);
-
-				if (other == u)
-					continue;
-				for (int f = 0; f < u->nfields && ready; f++)
-					if (udt_references(parse_type_text(u->field_types[f]), other->name))
-						ready = false;
-			}
-			if (ready)
-				done = lappend(done, u);
-			else
-				next = lappend(next, u);
-		}
-		if (list_length(next) == list_length(todo))
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INCONSISTENT_DESCRIPTOR_INFORMATION),
-					 errmsg("the user-defined types of the keyspace refer to each other in a cycle")));
-		todo = next;
-	}
-	return done;
-}
-
-static void
-check_name_length(const char *name, const char *what)
-{
-	if (strlen(name) >= NAMEDATALEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_NAME_TOO_LONG),
-				 errmsg("%s \"%s\" is too long for a PostgreSQL name", what, name),
-				 errdetail("PostgreSQL names have at most %d bytes.", NAMEDATALEN - 1)));
-}
-
-static void
-run_sql(const char *sql)
-{
-	int			rc;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute(sql, false, 0);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-	SPI_finish();
-}
-
-PG_FUNCTION_INFO_V1(cql_fdw_create_types);
-
-/*
- * cql_fdw_create_types(server name, keyspace text, into_schema name,
- *     collections text DEFAULT 'array') returns setof regtype:
- * one composite type per user-defined type of the keyspace, named and with
- * attributes named as the UDT and its fields, nested types first.  A type
- * that already exists with the same attributes is skipped with a NOTICE;
- * one whose attributes are the UDT's first fields gets the fields added to
- * the UDT since (ALTER TYPE ADD ATTRIBUTE, which foreign table columns of
- * the type allow); one that exists otherwise is an error.  Returns the
- * types created or extended.
- */
-Datum
-cql_fdw_create_types(PG_FUNCTION_ARGS)
-{
-	static const char *const argnames[] = {"server", "keyspace", "into_schema", "collections"};
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ForeignServer *server;
-	char	   *keyspace;
-	char	   *schema;
-	ImportOptions opts;
-	TypeMapper	m;
-	cql_session *s;
-	List	   *udts;
-	ListCell   *lc;
-	List	   *options;
-
-	require_args(fcinfo, 4, argnames);
-	server = usable_server(PG_GETARG_NAME(0));
-	keyspace = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	schema = pstrdup(NameStr(*PG_GETARG_NAME(2)));
-	options = list_make1(makeDefElem("collections",
-									 (Node *) makeString(text_to_cstring(PG_GETARG_TEXT_PP(3))), -1));
-	parse_import_options(options, schema, &opts, true);
-	(void) LookupExplicitNamespace(schema, false);
-	(void) scalar_srf(fcinfo, REGTYPEOID);
-
-	s = server_session(server);
-	check_keyspace(s, server->servername, keyspace);
-	udts = fetch_udts(s, server->servername, keyspace);
-	init_mapper(&m, &opts, keyspace, udts);
-	m.creating = true;
-
-	foreach(lc, dependency_order(udts))
-	{
-		RemoteUdt  *u = lfirst(lc);
-		StringInfoData sql;
-		char	   *why;
-		int			prefix;
-		Oid			typid;
-		Datum		value;
-		bool		null = false;
-
-		check_name_length(u->name, "user-defined type");
-		for (int f = 0; f < u->nfields; f++)
-			check_name_length(u->field_names[f], "field");
-		m.udt_nsp = LookupExplicitNamespace(schema, false);
-		if (OidIsValid(matching_composite(&m, u, &why, &prefix)))
-		{
-			ereport(NOTICE,
-					(errmsg("type %s already exists with the fields of the user-defined type, skipping",
-							quote_qualified_identifier(schema, u->name))));
-			continue;
-		}
-		typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-								CStringGetDatum(u->name), ObjectIdGetDatum(m.udt_nsp));
-		initStringInfo(&sql);
-		if (prefix > 0)
-		{
-			/* fields added to the UDT since: add them to the type */
-			appendStringInfo(&sql, "ALTER TYPE %s ",
-							 quote_qualified_identifier(schema, u->name));
-			for (int f = prefix; f < u->nfields; f++)
-			{
-				char	   *what = psprintf("field %s of user-defined type %s.%s",
-											quote_identifier(u->field_names[f]),
-											quote_identifier(keyspace), quote_identifier(u->name));
-
-				appendStringInfo(&sql, "%sADD ATTRIBUTE %s %s", f > prefix ? ", " : "",
-								 quote_identifier(u->field_names[f]),
-								 map_type(&m, u->field_types[f], what));
-			}
-			run_sql(sql.data);
-			value = ObjectIdGetDatum(typid);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &null);
-			continue;
-		}
-		if (OidIsValid(typid))
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("type %s already exists and does not match user-defined type %s.%s",
-							quote_qualified_identifier(schema, u->name),
-							quote_identifier(keyspace), quote_identifier(u->name)),
-					 errdetail_internal("%s", why),
-					 errhint("Drop it, or create the types in another schema.")));
-
-		appendStringInfo(&sql, "CREATE TYPE %s AS (",
-						 quote_qualified_identifier(schema, u->name));
-		for (int f = 0; f < u->nfields; f++)
-		{
-			char	   *what = psprintf("field %s of user-defined type %s.%s",
-										quote_identifier(u->field_names[f]),
-										quote_identifier(keyspace), quote_identifier(u->name));
-
-			appendStringInfo(&sql, "%s%s %s", f > 0 ? ", " : "",
-							 quote_identifier(u->field_names[f]),
-							 map_type(&m, u->field_types[f], what));
-		}
-		appendStringInfoChar(&sql, ')');
-		run_sql(sql.data);
-		typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-								CStringGetDatum(u->name), ObjectIdGetDatum(m.udt_nsp));
-		value = ObjectIdGetDatum(typid);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &null);
-	}
-	return (Datum) 0;
-}
-
-/* ---------- bringing a table up to date ---------- */
-
-static char *
-column_option(List *options, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, options)
-	{
-		DefElem    *d = lfirst(lc);
-
-		if (strcmp(d->defname, name) == 0)
-			return defGetString(d);
-	}
-	return NULL;
-}
-
-/*
- * "OPTIONS (ADD ..., SET ..., DROP ...)" that turns a column's key and type
- * options into wanted; "" when they already are.
- */
-static char *
-options_change(List *current, List *wanted)
-{
-	static const char *const managed[] =
-	{"partition_key", "clustering_key", "clustering_order", "static", "cql_type", NULL};
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	for (int i = 0; managed[i]; i++)
-	{
-		char	   *have = column_option(current, managed[i]);
-		char	   *want = column_option(wanted, managed[i]);
-		const char *sep = buf.len > 0 ? ", " : "";
-
-		if (want && have == NULL)
-			appendStringInfo(&buf, "%sADD %s %s", sep, managed[i], quote_literal_cstr(want));
-		else if (want && strcmp(have, want) != 0)
-			appendStringInfo(&buf, "%sSET %s %s", sep, managed[i], quote_literal_cstr(want));
-		else if (want == NULL && have != NULL)
-			appendStringInfo(&buf, "%sDROP %s", sep, managed[i]);
-	}
-	if (buf.len == 0)
-		return buf.data;
-	return psprintf(" OPTIONS (%s)", buf.data);
-}
-
-PG_FUNCTION_INFO_V1(cql_fdw_refresh_table);
-
-/*
- * cql_fdw_refresh_table(foreign_table regclass, options text[] DEFAULT '{}',
- *     dry_run boolean DEFAULT false) returns setof text:
- * the ALTER FOREIGN TABLE commands that bring the table in line with its
- * Cassandra table, run unless dry_run.  Columns are matched by Cassandra
- * name (column_name or the column's own).  A Cassandra column the table
- * lacks is added; a column Cassandra no longer has is dropped; a column
- * whose cql_type option differs from Cassandra's type gets the type the
- * new CQL type maps to; key and type options are set to what Cassandra
- * says.  Other columns keep their declared types and options.
- */
-Datum
-cql_fdw_refresh_table(PG_FUNCTION_ARGS)
-{
-	static const char *const argnames[] = {"foreign_table", "options", "dry_run"};
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid			relid;
-	bool		dry_run;
-	ForeignTable *ft;
-	ForeignServer *server;
-	CqlServerOptions sopts;
-	CqlTableOptions topts;
-	ImportOptions opts;
-	char	   *qualified;
-	char	   *nspname;
-	cql_session *s;
-	RemoteTable table;
-	List	   *tables;
-	TypeMapper	m;
-	Relation	rel;
-	TupleDesc	desc;
-	int			natts;
-	char	  **cnames;
-	bool	   *matched;
-	List	   *used = NIL;
-	List	   *commands = NIL;
-	ListCell   *lc;
-
-	require_args(fcinfo, 3, argnames);
-	relid = PG_GETARG_OID(0);
-	dry_run = PG_GETARG_BOOL(2);
-	if (get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a foreign table", get_rel_name(relid))));
-	if (!pg_class_ownercheck(relid, GetUserId()))
-		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_FOREIGN_TABLE, get_rel_name(relid));
-	ft = GetForeignTable(relid);
-	server = GetForeignServer(ft->serverid);
-	check_cql_server(server);
-	nspname = get_namespace_name(get_rel_namespace(relid));
-	qualified = quote_qualified_identifier(nspname, get_rel_name(relid));
-	parse_import_options(options_from_array(PG_GETARG_ARRAYTYPE_P(1)), nspname, &opts, true);
-	cqlfdw_server_options(server, NULL, &sopts);
-	cqlfdw_table_options(relid, &sopts, &topts);
-	(void) scalar_srf(fcinfo, TEXTOID);
-
-	s = server_session(server);
-	memset(&table, 0, sizeof(table));
-	table.name = topts.table;
-	tables = list_make1(&table);
-	fetch_columns(s, server->servername, topts.keyspace, topts.table, tables);
-	if (table.columns == NIL)
-	{
-		check_keyspace(s, server->servername, topts.keyspace);
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
-				 errmsg("Cassandra table %s.%s does not exist",
-						quote_identifier(topts.keyspace), quote_identifier(topts.table)),
-				 errdetail("Server \"%s\" has no such table or materialized view in system_schema.columns.",
-						   server->servername)));
-	}
-	init_mapper(&m, &opts, topts.keyspace, fetch_udts(s, server->servername, topts.keyspace));
-
-	rel = relation_open(relid, AccessShareLock);
-	desc = RelationGetDescr(rel);
-	natts = desc->natts;
-	cnames = palloc0(sizeof(char *) * Max(natts, 1));
-	matched = palloc0(sizeof(bool) * Max(natts, 1));
-	for (int i = 0; i < natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (att->attisdropped)
-			continue;
-		cnames[i] = cqlfdw_column_name(relid, att->attnum);
-		used = lappend(used, pstrdup(NameStr(att->attname)));
-	}
-	relation_close(rel, AccessShareLock);
-
-	foreach(lc, ordered_columns(&table))
-	{
-		RemoteColumn *c = lfirst(lc);
-		int			att = -1;
-		char	   *what = psprintf("column %s of %s.%s", quote_identifier(c->name),
-									quote_identifier(topts.keyspace), quote_identifier(topts.table));
-
-		for (int i = 0; i < natts; i++)
-			if (cnames[i] && !matched[i] && strcmp(cnames[i], c->name) == 0)
-			{
-				att = i;
-				break;
-			}
-		if (att < 0)
-		{
-			StringInfoData cmd;
-			char	   *name = pg_name(c->name, used, true);
-
-			used = lappend(used, name);
-			initStringInfo(&cmd);
-			appendStringInfo(&cmd, "ALTER FOREIGN TABLE %s ADD COLUMN ", qualified);
-			append_column_def(&cmd, &m, &table, c, name);
-			commands = lappend(commands, cmd.data);
-		}
-		else
-		{
-			AttrNumber	attnum = att + 1;
-			List	   *current = GetForeignColumnOptions(relid, attnum);
-			char	   *old_type = column_option(current, "cql_type");
-			char	   *attname = get_attname(relid, attnum, false);
-			char	   *change;
-
-			matched[att] = true;
-			if (old_type && strcmp(old_type, c->type) != 0)
-				commands = lappend(commands,
-								   psprintf("ALTER FOREIGN TABLE %s ALTER COLUMN %s TYPE %s",
-											qualified, quote_identifier(attname),
-											map_type(&m, c->type, what)));
-			change = options_change(current, key_options(c));
-			if (change[0] != '\0')
-				commands = lappend(commands,
-								   psprintf("ALTER FOREIGN TABLE %s ALTER COLUMN %s%s",
-											qualified, quote_identifier(attname), change));
-		}
-	}
-	for (int i = 0; i < natts; i++)
-		if (cnames[i] && !matched[i])
-			commands = lappend(commands,
-							   psprintf("ALTER FOREIGN TABLE %s DROP COLUMN %s", qualified,
-										quote_identifier(get_attname(relid, i + 1, false))));
-
-	foreach(lc, commands)
-	{
-		Datum		value = CStringGetTextDatum(lfirst(lc));
-		bool		null = false;
-
-		if (!dry_run)
-			run_sql(lfirst(lc));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &null);
-	}
-	return (Datum) 0;
+	return udt_references(parse_type_text(type_text), name);
 }
