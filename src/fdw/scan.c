@@ -20,6 +20,8 @@
 #include "postgres.h"
 
 #include <math.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "access/parallel.h"
@@ -110,6 +112,7 @@ typedef struct KeyConds
 	bool		filtering;		/* clustering conditions sent with ALLOW FILTERING */
 	int			prefix;			/* clustering columns bound by = or IN */
 	int			range;			/* the clustering column with a range, or -1 */
+	bool		implicit_lower; /* range: ">= the type's minimum" sent too */
 	bool		multi;			/* an IN: one read per combination of values */
 	double		nreads;			/* estimated reads (combinations) */
 	List	   *pushed;			/* the RestrictInfos sent */
@@ -133,7 +136,20 @@ enum CqlBindKind
 	CQLFDW_BIND_VALUE,			/* one value for a bind marker */
 	CQLFDW_BIND_ARRAY,			/* an IN list: one read per distinct value */
 	CQLFDW_BIND_LIMIT,			/* LIMIT ? (unset: none) */
-	CQLFDW_BIND_OFFSET			/* added to the LIMIT, no marker of its own */
+	CQLFDW_BIND_OFFSET,			/* added to the LIMIT, no marker of its own */
+	CQLFDW_BIND_KEY_MIN,		/* the minimum of the key type (no expression) */
+	/* the sort column split in two reads: [min, max] and [empty, empty] */
+	CQLFDW_BIND_SPLIT_LOW_EMPTY_FIRST,
+	CQLFDW_BIND_SPLIT_LOW_EMPTY_LAST,
+	CQLFDW_BIND_SPLIT_HIGH		/* read with the entry before it */
+};
+
+/* ORDER BY in two reads, for Cassandra's empty values (see order_pushable) */
+enum
+{
+	SPLIT_NONE,
+	SPLIT_EMPTY_FIRST,
+	SPLIT_EMPTY_LAST
 };
 
 typedef struct BoundValue BoundValue;
@@ -211,6 +227,7 @@ typedef struct CqlScanState
 	bool		async;			/* under an async Append (ForeignAsync*) */
 	bool		async_waiting;	/* the empty slot returned means "wait", not the end */
 	int			async_fd;		/* its own descriptor of the reactor, or -1 */
+	int			timer_fd;		/* a timerfd for the driver's next timer, or -1 */
 } CqlScanState;
 
 static void cqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
@@ -360,6 +377,15 @@ collect_key_conds(RelOptInfo *baserel, CqlRelInfo *info, List *clauses, bool out
 	if (kc->prefix < kc->nck &&
 		(kc->ck[kc->prefix].lower || kc->ck[kc->prefix].upper))
 		kc->range = kc->prefix;
+
+	/*
+	 * An upper bound alone would let Cassandra's empty values through (they
+	 * sort first, and read as NULL here): a lower bound at the type's
+	 * minimum leaves them out.
+	 */
+	if (kc->range >= 0 && kc->ck[kc->range].lower == NULL &&
+		info->map->empty_null[kc->ck[kc->range].upper_cond.attnum - 1])
+		kc->implicit_lower = true;
 	if (!kc->partition)
 	{
 		if (kc->prefix == 0 && kc->range < 0)
@@ -558,12 +584,14 @@ ec_member_is_column(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
  */
 static bool
 order_pushable(PlannerInfo *root, RelOptInfo *baserel, CqlRelInfo *info,
-			   const KeyConds *kc, bool *reverse)
+			   const KeyConds *kc, bool *reverse, int *split)
 {
 	const CqlTableMeta *meta = info->meta;
 	int			next = 0;		/* the clustering column a sort key may be */
 	int			direction = 0;	/* 1 clustering order, -1 reversed */
 	ListCell   *lc;
+
+	*split = SPLIT_NONE;
 
 	if (root->query_pathkeys == NIL || !kc->partition || kc->multi || kc->filtering)
 		return false;
@@ -612,6 +640,20 @@ order_pushable(PlannerInfo *root, RelOptInfo *baserel, CqlRelInfo *info,
 			pathkey->pk_strategy != BTGreaterStrategyNumber)
 			return false;
 		asc = pathkey->pk_strategy == BTLessStrategyNumber;
+
+		/*
+		 * Cassandra's empty values (NULL here) come first in ascending
+		 * order.  Where NULLs are asked elsewhere and no range leaves them
+		 * out, the first sort column is read in two parts: its values, then
+		 * (or first) its empty values; a later one cannot be.
+		 */
+		if (info->map->empty_null[var->varattno - 1] && pathkey->pk_nulls_first != asc &&
+			!(pos == kc->range && (kc->ck[pos].lower || kc->implicit_lower)))
+		{
+			if (lc != list_head(root->query_pathkeys) || pos != kc->prefix || kc->range >= 0)
+				return false;
+			*split = pathkey->pk_nulls_first ? SPLIT_EMPTY_FIRST : SPLIT_EMPTY_LAST;
+		}
 		if (direction == 0)
 			direction = asc != meta->columns[col].descending ? 1 : -1;
 		else if (direction != (asc != meta->columns[col].descending ? 1 : -1))
@@ -630,6 +672,7 @@ cqlGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	Cost		startup;
 	Cost		total;
 	bool		reverse;
+	int			split;
 
 	collect_key_conds(baserel, info, baserel->baserestrictinfo, false, &kc);
 	path_costs(root, baserel, &kc, unpushed(&kc, baserel->baserestrictinfo),
@@ -644,12 +687,15 @@ cqlGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		add_partial_scan_path(root, baserel, startup, total);
 
 	/* the same read, sorted by Cassandra: clustering order or its reverse */
-	if (order_pushable(root, baserel, info, &kc, &reverse))
+	/*
+	 * (A split read costs the same: its second read is sent while the first
+	 * one's last page is being read, and usually finds nothing.)
+	 */
+	if (order_pushable(root, baserel, info, &kc, &reverse, &split))
 		add_path(baserel, (Path *)
 				 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-										 startup, total, root->query_pathkeys,
-										 NULL, NULL,
-										 list_make1(makeBoolean(reverse))));
+										 startup, total, root->query_pathkeys, NULL, NULL,
+										 list_make2(makeBoolean(reverse), makeInteger(split))));
 
 	/*
 	 * A parameterized path: the partition key bound from columns of other
@@ -726,7 +772,7 @@ cqlGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 static char *
 deparse_select(Relation rel, const CqlTableOptions *topts, Bitmapset *attrs_used,
 			   List **retrieved_attrs, const CqlTableMeta *meta, const KeyConds *kc,
-			   bool reverse, bool limit)
+			   bool reverse, int split, bool limit)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	StringInfoData buf;
@@ -779,11 +825,28 @@ deparse_select(Relation rel, const CqlTableOptions *topts, Bitmapset *attrs_used
 				[CQL_COND_GE] = " >= ?",[CQL_COND_GT] = " > ?"
 			};
 
+			if (kc->implicit_lower && lfirst(lc) == kc->ck[kc->range].upper)
+			{
+				appendStringInfoString(&buf, first ? " WHERE " : " AND ");
+				first = false;
+				cqlfdw_append_identifier(&buf, meta->columns[cond->col].name);
+				appendStringInfoString(&buf, " >= ?");
+			}
 			appendStringInfoString(&buf, first ? " WHERE " : " AND ");
 			first = false;
 			cqlfdw_append_identifier(&buf, meta->columns[cond->col].name);
 			appendStringInfoString(&buf, ops[cond->kind]);
 		}
+	}
+	if (split != SPLIT_NONE)
+	{
+		const char *name = meta->columns[meta->ck[kc->prefix]].name;
+
+		appendStringInfoString(&buf, first ? " WHERE " : " AND ");
+		cqlfdw_append_identifier(&buf, name);
+		appendStringInfoString(&buf, " >= ? AND ");
+		cqlfdw_append_identifier(&buf, name);
+		appendStringInfoString(&buf, " <= ?");
 	}
 	if (reverse)
 	{
@@ -851,11 +914,14 @@ cqlGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	KeyConds	kc;
 	ListCell   *lc;
 	bool		reverse = false;
+	int			split = SPLIT_NONE;
 	bool		limit;
 	StringInfoData in_columns;
 
 	if (best_path->fdw_private != NIL)
 		reverse = boolVal(linitial(best_path->fdw_private));
+	if (list_length(best_path->fdw_private) > 1)
+		split = intVal(lsecond(best_path->fdw_private));
 
 	/* the key conditions this path binds; the rest is checked here */
 	initStringInfo(&in_columns);
@@ -865,12 +931,28 @@ cqlGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	{
 		const CqlCond *cond = pushed_cond(&kc, lfirst(lc));
 
+		if (kc.implicit_lower && lfirst(lc) == kc.ck[kc.range].upper)
+		{
+			/* a placeholder: bind_keys encodes the type's minimum */
+			fdw_exprs = lappend(fdw_exprs, makeNullConst(INT4OID, -1, InvalidOid));
+			bind_kinds = lappend_int(bind_kinds, CQLFDW_BIND_KEY_MIN);
+		}
 		fdw_exprs = lappend(fdw_exprs, cond->value);
 		bind_kinds = lappend_int(bind_kinds,
 								 cond->kind == CQL_COND_IN ? CQLFDW_BIND_ARRAY : CQLFDW_BIND_VALUE);
 		if (cond->kind == CQL_COND_IN)
 			appendStringInfo(&in_columns, "%s%s", in_columns.len ? ", " : "",
 							 info->meta->columns[cond->col].name);
+	}
+	if (split != SPLIT_NONE)
+	{
+		/* the sort column's values and its empty values, two reads */
+		fdw_exprs = lappend(fdw_exprs, makeNullConst(INT4OID, -1, InvalidOid));
+		bind_kinds = lappend_int(bind_kinds, split == SPLIT_EMPTY_FIRST ?
+								 CQLFDW_BIND_SPLIT_LOW_EMPTY_FIRST :
+								 CQLFDW_BIND_SPLIT_LOW_EMPTY_LAST);
+		fdw_exprs = lappend(fdw_exprs, makeNullConst(INT4OID, -1, InvalidOid));
+		bind_kinds = lappend_int(bind_kinds, CQLFDW_BIND_SPLIT_HIGH);
 	}
 	foreach(lc, scan_clauses)
 	{
@@ -899,7 +981,7 @@ cqlGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 
 	rel = table_open(foreigntableid, NoLock);
 	cql = deparse_select(rel, &info->topts, attrs_used, &retrieved_attrs,
-						 info->meta, &kc, reverse, limit);
+						 info->meta, &kc, reverse, split, limit);
 	table_close(rel, NoLock);
 
 	fdw_private = list_make5(makeString(cql), retrieved_attrs,
@@ -936,6 +1018,7 @@ cqlBeginForeignScan(ForeignScanState *node, int eflags)
 	st = palloc0(sizeof(CqlScanState));
 	st->scan_cxt = scan_cxt;
 	st->async_fd = -1;
+	st->timer_fd = -1;
 	st->temp_cxt = AllocSetContextCreate(scan_cxt, "cql_fdw row",
 										 ALLOCSET_SMALL_SIZES);
 	st->node = node;
@@ -1013,6 +1096,42 @@ bound_value_cmp(const void *a, const void *b)
 	return (x->len > y->len) - (x->len < y->len);
 }
 
+/* The least or greatest value of an ordered key type, into *v. */
+static void
+encode_extreme(cql_buf *b, const cql_type *t, bool max, BoundValue *v)
+{
+	int			rc;
+
+	v->off = cql_buf_len(b);
+	switch (t->id)
+	{
+		case CQL_TYPE_TINYINT:
+			rc = cql_encode_tinyint(b, max ? INT8_MAX : INT8_MIN);
+			break;
+		case CQL_TYPE_SMALLINT:
+			rc = cql_encode_smallint(b, max ? INT16_MAX : INT16_MIN);
+			break;
+		case CQL_TYPE_INT:
+			rc = cql_encode_int(b, max ? INT32_MAX : INT32_MIN);
+			break;
+		case CQL_TYPE_BIGINT:
+			rc = cql_encode_bigint(b, max ? INT64_MAX : INT64_MIN);
+			break;
+		case CQL_TYPE_DATE:
+			rc = cql_encode_date(b, max ? UINT32_MAX : 0);
+			break;
+		case CQL_TYPE_BOOLEAN:
+			rc = cql_encode_boolean(b, max);
+			break;
+		default:
+			elog(ERROR, "CQL type %s has no bounds to bind", cql_type_name(t->id));
+			return;
+	}
+	if (rc != CQL_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	v->len = (int32_t) (cql_buf_len(b) - v->off);
+}
+
 /* Point bind_values at the current combination of bound values. */
 static void
 set_bind_values(CqlScanState *st)
@@ -1025,6 +1144,8 @@ set_bind_values(CqlScanState *st)
 
 		if (st->bind_kind[i] == CQLFDW_BIND_OFFSET)
 			continue;
+		if (st->bind_kind[i] == CQLFDW_BIND_SPLIT_HIGH)
+			st->combo[i] = st->combo[i - 1];
 		v = &st->bound[i][st->combo[i]];
 		st->bind_values[pos].data = v->len >= 0 ? cql_buf_data(st->bind_buf) + v->off : NULL;
 		st->bind_values[pos].len = v->len;
@@ -1041,7 +1162,7 @@ next_key_set(CqlScanState *st)
 {
 	for (int i = st->nexprs - 1; i >= 0; i--)
 	{
-		if (st->nbound[i] <= 1)
+		if (st->nbound[i] <= 1 || st->bind_kind[i] == CQLFDW_BIND_SPLIT_HIGH)
 			continue;
 		if (++st->combo[i] < st->nbound[i])
 		{
@@ -1148,6 +1269,25 @@ bind_keys(CqlScanState *st)
 			for (int k = 1; k < n; k++)
 				if (bound_value_cmp(&st->bound[i][k], &st->bound[i][st->nbound[i] - 1]) != 0)
 					st->bound[i][st->nbound[i]++] = st->bound[i][k];
+		}
+		else if (kind == CQLFDW_BIND_KEY_MIN)
+			encode_extreme(st->bind_buf, t, false, st->bound[i]);
+		else if (kind == CQLFDW_BIND_SPLIT_LOW_EMPTY_FIRST ||
+				 kind == CQLFDW_BIND_SPLIT_LOW_EMPTY_LAST ||
+				 kind == CQLFDW_BIND_SPLIT_HIGH)
+		{
+			/* two reads: every value of the type, and the empty value */
+			bool		empty_first = kind == CQLFDW_BIND_SPLIT_HIGH ?
+				st->bind_kind[i - 1] == CQLFDW_BIND_SPLIT_LOW_EMPTY_FIRST :
+				kind == CQLFDW_BIND_SPLIT_LOW_EMPTY_FIRST;
+			BoundValue *b = MemoryContextAllocZero(st->bind_cxt, sizeof(BoundValue) * 2);
+
+			encode_extreme(st->bind_buf, t, kind == CQLFDW_BIND_SPLIT_HIGH,
+						   &b[empty_first ? 1 : 0]);
+			b[empty_first ? 0 : 1].off = cql_buf_len(st->bind_buf);
+			b[empty_first ? 0 : 1].len = 0;
+			st->bound[i] = b;
+			st->nbound[i] = 2;
 		}
 		else if (kind == CQLFDW_BIND_LIMIT)
 		{
@@ -1374,6 +1514,7 @@ cqlExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			ExplainPropertyInteger("CQL Ranges", NULL, st->ranges_read, es);
 		/* reads, when an IN list made more than one per scan */
 		if (list_member_int(st->bind_kind_list, CQLFDW_BIND_ARRAY) ||
+			list_member_int(st->bind_kind_list, CQLFDW_BIND_SPLIT_HIGH) ||
 			es->format != EXPLAIN_FORMAT_TEXT)
 			ExplainPropertyInteger("CQL Reads", NULL, st->reads, es);
 		ExplainPropertyInteger("CQL Pages", NULL, st->pages, es);
@@ -1422,6 +1563,12 @@ scan_cleanup_callback(void *arg)
 		close(st->async_fd);
 		ReleaseExternalFD();
 		st->async_fd = -1;
+	}
+	if (st->timer_fd >= 0)
+	{
+		close(st->timer_fd);
+		ReleaseExternalFD();
+		st->timer_fd = -1;
 	}
 	if (st->range_prepared)
 	{
@@ -1983,18 +2130,63 @@ cqlForeignAsyncRequest(AsyncRequest *areq)
 }
 
 /*
- * Every async scan waits on a descriptor of its own for the reactor's
- * (a dup of libuv's epoll descriptor): the executor refuses the same
- * descriptor twice in one wait set, and so every scan whose pages arrive
- * is called back, not only the one that registered first.  Driver timers
- * do not fire inside the executor's wait; a cancel does (its latch).
+ * The one descriptor an async scan waits on: an epoll set of its own
+ * holding the reactor's descriptor and a timerfd.  The executor refuses a
+ * descriptor twice in one wait set, so scans cannot share the reactor's;
+ * with one each, every scan whose pages arrive is called back.  The
+ * executor's wait has no timeout of ours, so the timerfd, armed for the
+ * driver's next timer (request deadlines, speculative executions,
+ * reconnections), wakes the scan up for those.
  */
+static void
+async_descriptors(CqlScanState *st)
+{
+	struct epoll_event ev;
+
+	if (st->async_fd >= 0)
+		return;
+	if (!AcquireExternalFD())
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+				 errmsg("could not wait for Cassandra asynchronously: too many open files")));
+	st->async_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (st->async_fd < 0)
+	{
+		ReleaseExternalFD();
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create an epoll set: %m")));
+	}
+	if (!AcquireExternalFD())
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+				 errmsg("could not wait for Cassandra asynchronously: too many open files")));
+	st->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (st->timer_fd < 0)
+	{
+		ReleaseExternalFD();
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create a timer: %m")));
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	if (epoll_ctl(st->async_fd, EPOLL_CTL_ADD, cql_reactor_fd(cqlfdw_reactor()), &ev) != 0 ||
+		epoll_ctl(st->async_fd, EPOLL_CTL_ADD, st->timer_fd, &ev) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not add to an epoll set: %m")));
+}
+
 static void
 cqlForeignAsyncConfigureWait(AsyncRequest *areq)
 {
 	ForeignScanState *node = (ForeignScanState *) areq->requestee;
 	CqlScanState *st = node->fdw_state;
 	AppendState *requestor = (AppendState *) areq->requestor;
+	struct itimerspec its;
+	uint64		expirations;
+	int			timeout;
 
 	/* another scan's turn of the loop may have brought our pages */
 	if (!scan_needs_wait(st))
@@ -2005,21 +2197,24 @@ cqlForeignAsyncConfigureWait(AsyncRequest *areq)
 		if (!areq->callback_pending)
 			return;
 	}
-	if (st->async_fd < 0)
+	async_descriptors(st);
+
+	/* the driver's next timer: forget an expiry already seen, arm or disarm */
+	while (read(st->timer_fd, &expirations, sizeof(expirations)) > 0)
+		;
+	timeout = cql_reactor_timeout(cqlfdw_reactor());
+	memset(&its, 0, sizeof(its));
+	if (timeout >= 0)
 	{
-		if (!AcquireExternalFD())
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
-					 errmsg("could not wait for Cassandra asynchronously: too many open files")));
-		st->async_fd = dup(cql_reactor_fd(cqlfdw_reactor()));
-		if (st->async_fd < 0)
-		{
-			ReleaseExternalFD();
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not duplicate the event loop's descriptor: %m")));
-		}
+		its.it_value.tv_sec = timeout / 1000;
+		its.it_value.tv_nsec = (long) (timeout % 1000) * 1000000L;
+		if (timeout == 0)
+			its.it_value.tv_nsec = 1;	/* 0 would disarm it */
 	}
+	if (timerfd_settime(st->timer_fd, 0, &its, NULL) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not arm a timer: %m")));
 	AddWaitEventToSet(requestor->as_eventset, WL_SOCKET_READABLE, st->async_fd,
 					  NULL, areq);
 }
