@@ -168,7 +168,7 @@ page_rows(const cql_result *res, const char *server, const char *cql, int ncolum
 				(errcode(ERRCODE_FDW_INCONSISTENT_DESCRIPTOR_INFORMATION),
 				 errmsg("unexpected answer from server \"%s\" to a schema query", server),
 				 errdetail("Expected rows of %d columns.", ncolumns),
-				 errcontext("remote CQL: %s", cql)));
+				 errcontext("CQL: %s", cql)));
 	cells = palloc(sizeof(cql_slice) * ncolumns);
 	cql_result_rows(res, &cur);
 	while (cql_row_next(&cur, cells) == 1)
