@@ -396,6 +396,30 @@ RESET statement_timeout;
 INSERT INTO kv VALUES (1, -1, 'after the cancel');
 SELECT v FROM kv WHERE k = 1 AND c = -1;
 
+-- partitions with their columns in different orders; UPDATE ... FROM,
+-- DELETE ... USING, RETURNING and COPY through the partitioned table
+SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_write.pa (k int PRIMARY KEY, v text)');
+SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_write.pb (k int PRIMARY KEY, v text)');
+CREATE TABLE pp (k int, v text) PARTITION BY RANGE (k);
+CREATE FOREIGN TABLE pp_a PARTITION OF pp FOR VALUES FROM (0) TO (10)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write', table 'pa');
+CREATE FOREIGN TABLE pp_b (v text, k int)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write', table 'pb');
+ALTER TABLE pp ATTACH PARTITION pp_b FOR VALUES FROM (10) TO (20);
+INSERT INTO pp SELECT g, 'v' || g FROM generate_series(0, 19) g;
+UPDATE pp SET v = v || '!' WHERE k % 3 = 0;
+DELETE FROM pp WHERE k % 5 = 0 RETURNING *;
+CREATE TABLE fixes (k int, v text);
+INSERT INTO fixes VALUES (1, 'fixed 1'), (11, 'fixed 11'), (99, 'no such row');
+UPDATE pp SET v = fixes.v FROM fixes WHERE pp.k = fixes.k;
+DELETE FROM pp USING fixes WHERE pp.k = fixes.k + 1;
+COPY pp FROM stdin;
+5	copied five
+15	copied fifteen
+\.
+SELECT * FROM pp ORDER BY k;
+DROP TABLE pp, fixes;
+
 -- the statement sent is not undone by ROLLBACK
 BEGIN;
 INSERT INTO kv VALUES (424242, 1, 'kept');

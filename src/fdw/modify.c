@@ -373,8 +373,10 @@ cqlAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 							 psprintf(KEY_JUNK_PREFIX "%d", attnum));
 	}
 	if (root->parse->commandType == CMD_DELETE && root->parse->returningList != NIL)
+		/* of type record, as PostgreSQL's own "wholerow": partitions differ */
 		add_row_identity_var(root,
-							 makeWholeRowVar(target_rte, rtindex, 0, false),
+							 makeVar(rtindex, InvalidAttrNumber, RECORDOID, -1,
+									 InvalidOid, 0),
 							 rtindex, ROW_JUNK_NAME);
 }
 
