@@ -7,8 +7,9 @@
 --
 \getenv cql_host CQL_HOST
 \getenv cql_port CQL_PORT
+-- schema changes on a busy node can take a while: a generous timeout
 CREATE SERVER cass FOREIGN DATA WRAPPER cql_fdw
-  OPTIONS (hosts :'cql_host', port :'cql_port');
+  OPTIONS (hosts :'cql_host', port :'cql_port', request_timeout '60000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER cass;
 DO $$ BEGIN PERFORM cql_fdw_execute('cass', 'DROP KEYSPACE IF EXISTS cqlfdw_join'); END $$;
 SELECT cql_fdw_execute('cass', $$CREATE KEYSPACE cqlfdw_join

@@ -8,8 +8,9 @@
 --
 \getenv cql_host CQL_HOST
 \getenv cql_port CQL_PORT
+-- schema changes on a busy node can take a while: a generous timeout
 CREATE SERVER cass FOREIGN DATA WRAPPER cql_fdw
-  OPTIONS (hosts :'cql_host', port :'cql_port');
+  OPTIONS (hosts :'cql_host', port :'cql_port', request_timeout '60000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER cass;
 DO $$ BEGIN PERFORM cql_fdw_execute('cass', 'DROP KEYSPACE IF EXISTS cqlfdw_push'); END $$;
 SELECT cql_fdw_execute('cass', $$CREATE KEYSPACE cqlfdw_push
@@ -227,12 +228,17 @@ SELECT cql_fdw_execute('cass', $$BEGIN UNLOGGED BATCH
 APPLY BATCH$$);
 CREATE FOREIGN TABLE timeline (acct text, day date, at int, id uuid, note text)
   SERVER cass OPTIONS (keyspace 'cqlfdw_push');
--- the stored order is day DESC, at ASC: that order and its reverse are pushed
+-- the stored order is day DESC, at ASC: that order and its reverse are
+-- pushed (the first sort column in two reads for its empty values, a later
+-- one only with NULLs where Cassandra puts them: first in ascending order)
+EXPLAIN (VERBOSE, COSTS OFF) SELECT day, at FROM timeline WHERE acct = 'a' ORDER BY day DESC, at NULLS FIRST;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT day, at FROM timeline WHERE acct = 'a' ORDER BY day, at DESC NULLS LAST;
+SELECT day, at FROM timeline WHERE acct = 'a' ORDER BY day, at DESC NULLS LAST;
+SELECT both_ways('SELECT day, at, note FROM timeline WHERE acct = ''a'' ORDER BY day DESC, at NULLS FIRST', true);
+SELECT both_ways('SELECT day, at, note FROM timeline WHERE acct = ''a'' ORDER BY day, at DESC NULLS LAST, id DESC', true);
+-- with PostgreSQL's default NULLs order the second column is sorted here
 EXPLAIN (VERBOSE, COSTS OFF) SELECT day, at FROM timeline WHERE acct = 'a' ORDER BY day DESC, at;
-EXPLAIN (VERBOSE, COSTS OFF) SELECT day, at FROM timeline WHERE acct = 'a' ORDER BY day, at DESC;
-SELECT day, at FROM timeline WHERE acct = 'a' ORDER BY day, at DESC;
 SELECT both_ways('SELECT day, at, note FROM timeline WHERE acct = ''a'' ORDER BY day DESC, at', true);
-SELECT both_ways('SELECT day, at, note FROM timeline WHERE acct = ''a'' ORDER BY day, at DESC, id DESC', true);
 -- a mix of the two is sorted here
 EXPLAIN (VERBOSE, COSTS OFF) SELECT day, at FROM timeline WHERE acct = 'a' ORDER BY day, at;
 SELECT both_ways('SELECT day, at FROM timeline WHERE acct = ''a'' ORDER BY day, at', true);
@@ -276,6 +282,42 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT w FROM words WHERE k = 1 ORDER BY w COLLATE 
 SELECT both_ways('SELECT w FROM words WHERE k = 1 ORDER BY w COLLATE "C" DESC', true);
 EXPLAIN (VERBOSE, COSTS OFF) SELECT w FROM words WHERE k = 1 ORDER BY w;
 SELECT both_ways('SELECT w FROM words WHERE k = 1 ORDER BY w', true);
+
+-- Cassandra can store an empty value in an int clustering column (read as
+-- NULL here) and sorts it before every value: an upper bound alone is sent
+-- with a lower bound at the type's minimum, which leaves it out as NULL is
+-- left out; ORDER BY reads the values and the empty values in two reads,
+-- in the order NULLs are asked for
+SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_push.emptyck (k int, c int, v text, PRIMARY KEY (k, c))');
+SELECT cql_fdw_execute('cass', $$BEGIN UNLOGGED BATCH
+  INSERT INTO cqlfdw_push.emptyck (k, c, v) VALUES (1, blobAsInt(0x), 'empty');
+  INSERT INTO cqlfdw_push.emptyck (k, c, v) VALUES (1, -2147483648, 'min');
+  INSERT INTO cqlfdw_push.emptyck (k, c, v) VALUES (1, -5, 'minus five');
+  INSERT INTO cqlfdw_push.emptyck (k, c, v) VALUES (1, 5, 'five');
+  INSERT INTO cqlfdw_push.emptyck (k, c, v) VALUES (1, 2147483647, 'max');
+APPLY BATCH$$);
+CREATE FOREIGN TABLE emptyck (k int, c int, v text) SERVER cass OPTIONS (keyspace 'cqlfdw_push');
+SELECT c, v FROM emptyck WHERE k = 1;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT c FROM emptyck WHERE k = 1 AND c < 3;
+SELECT c, v FROM emptyck WHERE k = 1 AND c < 3 ORDER BY c;
+SELECT both_ways('SELECT c, v FROM emptyck WHERE k = 1 AND c < 3');
+SELECT both_ways('SELECT c, v FROM emptyck WHERE k = 1 AND c <= -2147483648');
+SELECT both_ways('SELECT c, v FROM emptyck WHERE k = 1 AND c > -2147483648');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT c, v FROM emptyck WHERE k = 1 ORDER BY c;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT c, v FROM emptyck WHERE k = 1 ORDER BY c;
+SELECT c, v FROM emptyck WHERE k = 1 ORDER BY c;
+SELECT both_ways('SELECT c, v FROM emptyck WHERE k = 1 ORDER BY c', true);
+EXPLAIN (VERBOSE, COSTS OFF) SELECT c, v FROM emptyck WHERE k = 1 ORDER BY c DESC LIMIT 2;
+SELECT c, v FROM emptyck WHERE k = 1 ORDER BY c DESC LIMIT 2;
+SELECT both_ways('SELECT c, v FROM emptyck WHERE k = 1 ORDER BY c DESC', true);
+SELECT both_ways('SELECT c, v FROM emptyck WHERE k = 1 ORDER BY c DESC LIMIT 3', true);
+SELECT both_ways('SELECT c, v FROM emptyck WHERE k = 1 ORDER BY c NULLS FIRST', true);
+SELECT both_ways('SELECT c, v FROM emptyck WHERE k = 1 ORDER BY c DESC NULLS LAST LIMIT 2', true);
+-- where NULLs come where Cassandra puts empty values: one read
+EXPLAIN (VERBOSE, COSTS OFF) SELECT c, v FROM emptyck WHERE k = 1 ORDER BY c NULLS FIRST;
+-- a range leaves them out: one read
+EXPLAIN (VERBOSE, COSTS OFF) SELECT c, v FROM emptyck WHERE k = 1 AND c < 100 ORDER BY c DESC;
+SELECT both_ways('SELECT c, v FROM emptyck WHERE k = 1 AND c < 100 ORDER BY c DESC', true);
 
 -- without the partition key, clustering conditions go only where the table
 -- allows filtering, and then with ALLOW FILTERING

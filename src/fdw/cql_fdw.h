@@ -135,6 +135,7 @@ typedef struct CqlKeyMap
 	Oid		   *pushable;		/* per attribute: the type equality is pushed for */
 	int		   *cqltype;		/* per attribute: the CQL type id it binds as */
 	bool	   *ordered;		/* per attribute: both databases order it alike */
+	bool	   *empty_null;		/* per attribute: may hold empty values (NULL here) */
 	AttrNumber *attnum_of;		/* per metadata column: attribute, or 0 */
 } CqlKeyMap;
 

@@ -21,6 +21,12 @@
  *	  version and time, PostgreSQL by bytes.  A range bound must be a value
  *	  every key type can hold (a column of the same type, or a constant that
  *	  fits), since a bound that does not fit cannot be sent.
+ *	- Cassandra can store an empty value in a clustering column of a
+ *	  fixed-size type (read here as NULL) and sorts it before every other
+ *	  value: so an upper bound alone is sent with ">= the type's minimum",
+ *	  which leaves empty values out as PostgreSQL leaves NULLs out, and
+ *	  ORDER BY on such a column is pushed only where NULLs would come where
+ *	  Cassandra puts empty values, or a range leaves them out.
  *
  * The other side of a condition is bound, never interpolated: a constant,
  * a parameter, or in a parameterized path a column of the outer relation,
@@ -64,21 +70,24 @@ typedef struct KeyType
 	Oid			pgtype;
 	int			id;
 	bool		ordered;
+	bool		empty_null;		/* an empty value (read as NULL) sorts first:
+								 * int, bigint, boolean (and uuids); Cassandra
+								 * refuses empty smallint, tinyint and date */
 } KeyType;
 
 static const KeyType key_types[] = {
-	{"int", INT4OID, CQL_TYPE_INT, true},
-	{"bigint", INT8OID, CQL_TYPE_BIGINT, true},
-	{"smallint", INT2OID, CQL_TYPE_SMALLINT, true},
-	{"tinyint", INT2OID, CQL_TYPE_TINYINT, true},
-	{"text", TEXTOID, CQL_TYPE_VARCHAR, true},
-	{"varchar", TEXTOID, CQL_TYPE_VARCHAR, true},
-	{"ascii", TEXTOID, CQL_TYPE_ASCII, true},
-	{"uuid", UUIDOID, CQL_TYPE_UUID, false},
-	{"timeuuid", UUIDOID, CQL_TYPE_TIMEUUID, false},
-	{"boolean", BOOLOID, CQL_TYPE_BOOLEAN, true},
-	{"blob", BYTEAOID, CQL_TYPE_BLOB, true},
-	{"date", DATEOID, CQL_TYPE_DATE, true},
+	{"int", INT4OID, CQL_TYPE_INT, true, true},
+	{"bigint", INT8OID, CQL_TYPE_BIGINT, true, true},
+	{"smallint", INT2OID, CQL_TYPE_SMALLINT, true, false},
+	{"tinyint", INT2OID, CQL_TYPE_TINYINT, true, false},
+	{"text", TEXTOID, CQL_TYPE_VARCHAR, true, false},
+	{"varchar", TEXTOID, CQL_TYPE_VARCHAR, true, false},
+	{"ascii", TEXTOID, CQL_TYPE_ASCII, true, false},
+	{"uuid", UUIDOID, CQL_TYPE_UUID, false, true},
+	{"timeuuid", UUIDOID, CQL_TYPE_TIMEUUID, false, true},
+	{"boolean", BOOLOID, CQL_TYPE_BOOLEAN, true, true},
+	{"blob", BYTEAOID, CQL_TYPE_BLOB, true, false},
+	{"date", DATEOID, CQL_TYPE_DATE, true, false},
 };
 
 static const KeyType *
@@ -364,6 +373,7 @@ cqlfdw_key_map(Relation rel, const CqlTableMeta *meta)
 	map->pushable = palloc0(sizeof(Oid) * Max(map->natts, 1));
 	map->cqltype = palloc0(sizeof(int) * Max(map->natts, 1));
 	map->ordered = palloc0(sizeof(bool) * Max(map->natts, 1));
+	map->empty_null = palloc0(sizeof(bool) * Max(map->natts, 1));
 	map->attnum_of = palloc0(sizeof(AttrNumber) * Max(meta->ncolumns, 1));
 	for (int i = 0; i < map->natts; i++)
 	{
@@ -387,6 +397,7 @@ cqlfdw_key_map(Relation rel, const CqlTableMeta *meta)
 			map->pushable[i] = kt->pgtype;
 			map->cqltype[i] = kt->id;
 			map->ordered[i] = kt->ordered;
+			map->empty_null[i] = kt->empty_null;
 		}
 	}
 	return map;
