@@ -215,6 +215,12 @@ SELECT payload FROM imp.events WHERE tenant = 'acme' AND bucket = 1 ORDER BY at,
 -- writes through an imported table
 INSERT INTO imp."CaseTable" ("UserId", "select", "two words") VALUES (8, 'ins', 'w');
 SELECT "UserId", "select", "two words" FROM imp."CaseTable" ORDER BY 1;
+-- and through composite, array and jsonb columns, read back as written
+INSERT INTO imp.all_types (id, addr, li, st, mp, tup, v)
+  VALUES (3, ROW('Side St', 7, NULL, ROW(0.5, -0.5)::imp_types."GeoPoint", '{a,b}')::imp_types.address,
+          '{9,8}', '{z}', '{"k": 1}', '[7, "seven"]', '{0.25,0.5,1}');
+SELECT id, addr, li, st, mp, tup, v FROM imp.all_types WHERE id = 3;
+DELETE FROM imp.all_types WHERE id = 3;
 -- a materialized view is read-only
 INSERT INTO imp.events_by_payload (payload, tenant, bucket, at, seq) VALUES ('x', 'acme', 9, now(), 1);
 
