@@ -31,7 +31,8 @@ END $$;
 -- nested UDTs: "address" uses "GeoPoint", so GeoPoint must be made first
 SELECT cql_fdw_execute('cass', $$CREATE TYPE cqlfdw_imp."GeoPoint" (lat double, "Lon" double)$$);
 SELECT cql_fdw_execute('cass', $$CREATE TYPE cqlfdw_imp.address (
-  street text, "Zip Code" int, "select" text, location frozen<"GeoPoint">, tags set<text>)$$);
+  street text, "Zip Code" int, "select" text, location frozen<"GeoPoint">, tags set<text>,
+  "say ""hi""" text)$$);
 
 -- every CQL type
 SELECT cql_fdw_execute('cass', $$CREATE TABLE cqlfdw_imp.all_types (
@@ -52,7 +53,7 @@ SELECT cql_fdw_execute('cass', $$INSERT INTO cqlfdw_imp.all_types
    'varchar', 12345678901234567890,
    [3, 1, 2], {'b', 'a'}, {'one': 1, 'two': 2}, (42, 'x'), [[1, 2], [3]],
    [1.5, -2.25, 3], ['p', 'q'],
-   {street: 'Main St', "Zip Code": 12345, "select": 'yes', location: {lat: 1.5, "Lon": -2.5}, tags: {'home'}},
+   {street: 'Main St', "Zip Code": 12345, "select": 'yes', location: {lat: 1.5, "Lon": -2.5}, tags: {'home'}, "say ""hi""": 'hello'},
    [{street: 'A'}], 0x5b6962dd3f904c938f61eabfa4a803e2)$$);
 SELECT cql_fdw_execute('cass', 'INSERT INTO cqlfdw_imp.all_types (id) VALUES (2)');
 
@@ -192,7 +193,7 @@ SELECT c.relname, ft.ftoptions
 \x on
 SELECT * FROM imp.all_types ORDER BY id;
 \x off
-SELECT (addr).street, (addr)."Zip Code", ((addr).location)."Lon", (addr).tags,
+SELECT (addr).street, (addr)."Zip Code", ((addr).location)."Lon", (addr).tags, (addr)."say ""hi""",
        li[2], 'a' = ANY (st) AS has_a, mp->>'two' AS two, v[3], encode(cu, 'hex') AS cu
   FROM imp.all_types WHERE id = 1;
 SELECT * FROM imp."CaseTable";
@@ -217,7 +218,7 @@ INSERT INTO imp."CaseTable" ("UserId", "select", "two words") VALUES (8, 'ins', 
 SELECT "UserId", "select", "two words" FROM imp."CaseTable" ORDER BY 1;
 -- and through composite, array and jsonb columns, read back as written
 INSERT INTO imp.all_types (id, addr, li, st, mp, tup, v)
-  VALUES (3, ROW('Side St', 7, NULL, ROW(0.5, -0.5)::imp_types."GeoPoint", '{a,b}')::imp_types.address,
+  VALUES (3, ROW('Side St', 7, NULL, ROW(0.5, -0.5)::imp_types."GeoPoint", '{a,b}', 'it''s')::imp_types.address,
           '{9,8}', '{z}', '{"k": 1}', '[7, "seven"]', '{0.25,0.5,1}');
 SELECT id, addr, li, st, mp, tup, v FROM imp.all_types WHERE id = 3;
 DELETE FROM imp.all_types WHERE id = 3;
