@@ -259,6 +259,26 @@ extern List *cqlImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid
 /* in modify.c */
 extern void cqlfdw_modify_routines(FdwRoutine *routine);
 
+/* the session, options and metadata of a foreign table, for a user */
+typedef struct CqlTableContext
+{
+	ForeignServer *server;
+	UserMapping *user;
+	CqlServerOptions sopts;
+	CqlTableOptions topts;
+	cql_session *session;
+	const CqlTableMeta *meta;
+} CqlTableContext;
+
+extern void cqlfdw_table_context(Relation rel, Oid userid, CqlTableContext *tc);
+extern bool cqlfdw_table_has_counters(const CqlTableMeta *meta);
+extern void cqlfdw_append_table(StringInfo buf, const CqlTableOptions *topts);
+extern int64 cqlfdw_next_timestamp(void);
+extern int64 cqlfdw_counter_value(Oid type, Datum value);
+
+/* in direct.c */
+extern void cqlfdw_direct_routines(FdwRoutine *routine);
+
 /* in bind.c */
 extern void cqlfdw_bind_value(cql_buf *b, const cql_type *t, Oid pgtype, int32 typmod,
 							  Datum value);
