@@ -286,11 +286,13 @@ ALTER FOREIGN TABLE imp."CaseTable" RENAME COLUMN "two words" TO two_words;
 SELECT * FROM cql_fdw_refresh_table('imp."CaseTable"');
 SELECT "UserId", two_words, xmin_ + 1 AS xmin_plus_1 FROM imp."CaseTable" ORDER BY 1;
 \d imp."CaseTable"
--- a table written by hand gets its key options
-CREATE FOREIGN TABLE hand (tenant text, bucket int, at timestamptz, seq int, payload text)
+-- a table written by hand gets its key options; two columns that read the
+-- same Cassandra column are both kept
+CREATE FOREIGN TABLE hand (tenant text, bucket int, at timestamptz, seq int, payload text,
+  payload_short varchar(2) OPTIONS (column_name 'payload'))
   SERVER cass OPTIONS (keyspace 'cqlfdw_imp', table 'events');
 SELECT * FROM cql_fdw_refresh_table('hand', '{udts=jsonb}');
-SELECT count(*), count(owner), count("Note") FROM hand;
+SELECT count(*), count(owner), count("Note"), string_agg(payload_short, ',' ORDER BY payload_short) FROM hand;
 -- bad input
 SELECT * FROM cql_fdw_refresh_table('imp_types."GeoPoint"');
 SELECT * FROM cql_fdw_refresh_table('hand', '{if_not_exists=true}');

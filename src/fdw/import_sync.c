@@ -284,7 +284,8 @@ PG_FUNCTION_INFO_V1(cql_fdw_refresh_table);
  * lacks is added; a column Cassandra no longer has is dropped; a column
  * whose cql_type option differs from Cassandra's type gets the type the
  * new CQL type maps to; key and type options are set to what Cassandra
- * says.  Other columns keep their declared types and options.
+ * says (on every column that reads a Cassandra column, when several do).
+ * Other columns keep their declared types and options.
  */
 Datum
 cql_fdw_refresh_table(PG_FUNCTION_ARGS)
@@ -368,36 +369,26 @@ cql_fdw_refresh_table(PG_FUNCTION_ARGS)
 	foreach(lc, cqlfdw_ordered_columns(&table))
 	{
 		RemoteColumn *c = lfirst(lc);
-		int			att = -1;
+		bool		found = false;
 		char	   *what = psprintf("column %s of %s.%s", quote_identifier(c->name),
 									quote_identifier(topts.keyspace), quote_identifier(topts.table));
 
+		/* every attribute that reads the column (there may be several) */
 		for (int i = 0; i < natts; i++)
-			if (cnames[i] && !matched[i] && strcmp(cnames[i], c->name) == 0)
-			{
-				att = i;
-				break;
-			}
-		if (att < 0)
 		{
-			StringInfoData cmd;
-			char	   *name = cqlfdw_pg_name(c->name, used, true);
-
-			used = lappend(used, name);
-			initStringInfo(&cmd);
-			appendStringInfo(&cmd, "ALTER FOREIGN TABLE %s ADD COLUMN ", qualified);
-			cqlfdw_append_column_def(&cmd, &m, &table, c, name);
-			commands = lappend(commands, cmd.data);
-		}
-		else
-		{
-			AttrNumber	attnum = att + 1;
-			List	   *current = GetForeignColumnOptions(relid, attnum);
-			char	   *old_type = column_option(current, "cql_type");
-			char	   *attname = get_attname(relid, attnum, false);
+			AttrNumber	attnum = i + 1;
+			List	   *current;
+			char	   *old_type;
+			char	   *attname;
 			char	   *change;
 
-			matched[att] = true;
+			if (cnames[i] == NULL || strcmp(cnames[i], c->name) != 0)
+				continue;
+			found = true;
+			matched[i] = true;
+			current = GetForeignColumnOptions(relid, attnum);
+			old_type = column_option(current, "cql_type");
+			attname = get_attname(relid, attnum, false);
 			if (old_type && strcmp(old_type, c->type) != 0)
 				commands = lappend(commands,
 								   psprintf("ALTER FOREIGN TABLE %s ALTER COLUMN %s TYPE %s",
@@ -408,6 +399,17 @@ cql_fdw_refresh_table(PG_FUNCTION_ARGS)
 				commands = lappend(commands,
 								   psprintf("ALTER FOREIGN TABLE %s ALTER COLUMN %s%s",
 											qualified, quote_identifier(attname), change));
+		}
+		if (!found)
+		{
+			StringInfoData cmd;
+			char	   *name = cqlfdw_pg_name(c->name, used, true);
+
+			used = lappend(used, name);
+			initStringInfo(&cmd);
+			appendStringInfo(&cmd, "ALTER FOREIGN TABLE %s ADD COLUMN ", qualified);
+			cqlfdw_append_column_def(&cmd, &m, &table, c, name);
+			commands = lappend(commands, cmd.data);
 		}
 	}
 	for (int i = 0; i < natts; i++)
