@@ -78,6 +78,23 @@ SELECT cql_fdw_execute('cass', $$SELECT k FROM cqlfdw_write.alltypes WHERE k = 2
   AND a = '' AND t = '' AND bl = 0x AND ip = '::1' AND dt = '1970-01-01'
   AND tm = '00:00:00' AND ts = '1969-12-31 23:59:59.999+0000' AND de = 0.000123
   AND tp = (1, null) AND ud = {zip: 1} ALLOW FILTERING$$);
+-- edge values, written and read back
+CREATE TABLE edges (LIKE alltypes);
+INSERT INTO edges (k, vi, de, f, d, dt, tm, ts, du, bi, ti, si) VALUES
+  (20, -123456789012345678901234567890123, 123000, '-Infinity', 'NaN',
+   '4713-01-01 BC', '23:59:59.999999', '0044-03-15 12:00:00.001+00 BC',
+   '-178000000 years -3 days', -9223372036854775808, 127, -32768),
+  (21, 18446744073709551616, 1e-20, 3.4028235e38, 1.7976931348623157e308,
+   '5874897-12-31', '00:00:00.000001', '294276-12-31 23:59:59.999+00',
+   '1 microsecond', 1, -1, 1),
+  (22, -1, -0.00000000000000000001, '-0', '-0', '2000-01-01', '12:00',
+   '2000-01-01 00:00:00+00', '0', 0, 0, 0);
+INSERT INTO alltypes SELECT * FROM edges;
+SELECT k, vi, de, f, d, dt, tm, ts, du FROM alltypes WHERE k IN (20, 21, 22) ORDER BY k;
+SELECT k FROM (SELECT * FROM alltypes WHERE k IN (20, 21, 22) EXCEPT SELECT * FROM edges) d;
+SELECT cql_fdw_execute('cass', $$SELECT k FROM cqlfdw_write.alltypes WHERE k = 21
+  AND vi = 18446744073709551616 AND de = 1e-20 AND ts = 9224318015999999 ALLOW FILTERING$$);
+DROP TABLE edges;
 -- an empty collection that is not frozen is no value at all in Cassandra:
 -- it reads back as NULL (a frozen one stays empty)
 INSERT INTO alltypes (k, li, se, ma, fl) VALUES (5, '{}', '{}', '{}', '{}');

@@ -378,18 +378,18 @@ encode_natural(cql_buf *b, const cql_type *t, Datum value)
 		case CQL_TYPE_TIMESTAMP:
 			{
 				TimestampTz ts = DatumGetTimestampTz(value);
-				int64		us;
 
 				if (TIMESTAMP_NOT_FINITE(ts))
 					cannot_hold(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, t,
 								"an infinite timestamp", NULL);
-				us = ts + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-				if (us % 1000 != 0)
+				/* in ms, not us: the last PostgreSQL years overflow us since 1970 */
+				if (ts % 1000 != 0)
 					cannot_hold(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, t,
 								psprintf("timestamp %s",
 										 DatumGetCString(DirectFunctionCall1(timestamptz_out, value))),
 								"A Cassandra timestamp has millisecond precision; round the value, for example with date_trunc('milliseconds', ...).");
-				rc = cql_encode_timestamp(b, us / 1000);
+				rc = cql_encode_timestamp(b, ts / 1000 +
+										  (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * (USECS_PER_DAY / 1000));
 				break;
 			}
 		case CQL_TYPE_DURATION:
