@@ -319,6 +319,40 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT c, v FROM emptyck WHERE k = 1 ORDER BY c NUL
 EXPLAIN (VERBOSE, COSTS OFF) SELECT c, v FROM emptyck WHERE k = 1 AND c < 100 ORDER BY c DESC;
 SELECT both_ways('SELECT c, v FROM emptyck WHERE k = 1 AND c < 100 ORDER BY c DESC', true);
 
+-- timestamps: Cassandra keeps milliseconds, PostgreSQL microseconds.  A
+-- value with microseconds equals no stored one (no read); a range bound is
+-- rounded the way that keeps the same rows
+SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_push.ticks (s text, at timestamp, v int, PRIMARY KEY (s, at)) WITH CLUSTERING ORDER BY (at DESC)');
+SELECT cql_fdw_execute('cass', $$BEGIN UNLOGGED BATCH
+  INSERT INTO cqlfdw_push.ticks (s, at, v) VALUES ('x', '2024-05-01 10:00:00.001+0000', 1);
+  INSERT INTO cqlfdw_push.ticks (s, at, v) VALUES ('x', '2024-05-01 10:00:00.002+0000', 2);
+  INSERT INTO cqlfdw_push.ticks (s, at, v) VALUES ('x', '2024-05-01 10:00:00.003+0000', 3);
+  INSERT INTO cqlfdw_push.ticks (s, at, v) VALUES ('x', '1969-12-31 23:59:59.999+0000', -1);
+  INSERT INTO cqlfdw_push.ticks (s, at, v) VALUES ('x', blobAsTimestamp(0x), 0);
+APPLY BATCH$$);
+CREATE FOREIGN TABLE ticks (s text, at timestamptz, v int) SERVER cass OPTIONS (keyspace 'cqlfdw_push');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT v FROM ticks WHERE s = 'x' AND at = '2024-05-01 10:00:00.002+00';
+SELECT v FROM ticks WHERE s = 'x' AND at = '2024-05-01 10:00:00.002+00';
+SELECT both_ways('SELECT v FROM ticks WHERE s = ''x'' AND at = ''2024-05-01 10:00:00.0025+00''');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT v FROM ticks WHERE s = 'x' AND at > '2024-05-01 10:00:00.0015+00';
+SELECT op, t, both_ways(format('SELECT v FROM ticks WHERE s = %L AND at %s %L', 'x', op, t))
+  FROM unnest(ARRAY['>', '>=', '<', '<=']) AS op,
+       unnest(ARRAY['2024-05-01 10:00:00.0015+00', '2024-05-01 10:00:00.002+00',
+                    '2024-05-01 10:00:00.0025+00', '1969-12-31 23:59:59.9995+00',
+                    '1969-12-31 23:59:59.999+00']) AS t
+ ORDER BY 1, 2;
+-- ORDER BY, the empty value read as NULL where it is asked for
+EXPLAIN (VERBOSE, COSTS OFF) SELECT at, v FROM ticks WHERE s = 'x' ORDER BY at DESC LIMIT 2;
+SELECT v FROM ticks WHERE s = 'x' ORDER BY at DESC LIMIT 2;
+SELECT both_ways('SELECT at, v FROM ticks WHERE s = ''x'' ORDER BY at DESC LIMIT 2', true);
+SELECT both_ways('SELECT at, v FROM ticks WHERE s = ''x'' ORDER BY at', true);
+SELECT both_ways('SELECT at, v FROM ticks WHERE s = ''x'' AND at < ''2024-05-01 10:00:00.0025+00'' ORDER BY at DESC', true);
+-- not an infinite bound, nor a timestamp without time zone (its meaning
+-- depends on TimeZone)
+EXPLAIN (VERBOSE, COSTS OFF) SELECT v FROM ticks WHERE s = 'x' AND at < 'infinity';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT v FROM ticks WHERE s = 'x' AND at = '2024-05-01 10:00:00.002'::timestamp;
+SELECT both_ways('SELECT v FROM ticks WHERE s = ''x'' AND at = ''2024-05-01 10:00:00.002''::timestamp');
+
 -- without the partition key, clustering conditions go only where the table
 -- allows filtering, and then with ALLOW FILTERING
 EXPLAIN (VERBOSE, COSTS OFF) SELECT user_id FROM events WHERE seq = 3;

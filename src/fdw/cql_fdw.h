@@ -168,6 +168,8 @@ extern int	cqlfdw_key_equality(RelOptInfo *baserel, const CqlKeyMap *map,
 extern bool cqlfdw_order_pushable(const CqlKeyMap *map, AttrNumber attnum, Oid vartype,
 								  Oid opfamily, Oid collation);
 extern bool cqlfdw_encode_key(cql_buf *b, Datum value, Oid pgtype, const cql_type *t);
+extern bool cqlfdw_encode_bound(cql_buf *b, Datum value, Oid pgtype, const cql_type *t,
+								int round);
 
 /* in estimate.c */
 extern double cqlfdw_estimate_rows(UserMapping *user, cql_session *s,

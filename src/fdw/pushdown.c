@@ -12,11 +12,12 @@
  *	  (<, <=, >, >=) on the next one;
  *	- equality only for types whose equality is the same on both sides:
  *	  integers, text under a deterministic collation, uuid, boolean, bytea,
- *	  date.  (Not floats: Cassandra tells 0.0 from -0.0 in keys; not
- *	  numeric: it tells 1.0 from 1.00; not timestamps: PostgreSQL has
- *	  microseconds.)
+ *	  date, timestamp (with time zone: a value with microseconds equals no
+ *	  stored millisecond, a range bound is rounded the way that keeps the
+ *	  same rows).  (Not floats: Cassandra tells 0.0 from -0.0 in keys; not
+ *	  numeric: it tells 1.0 from 1.00.)
  *	- ranges (and ORDER BY) only for types both order alike: integers,
- *	  boolean, bytea, date, and text under the "C" collation (Cassandra
+ *	  boolean, bytea, date, timestamp, and text under the "C" collation (Cassandra
  *	  compares UTF-8 bytes).  Not uuid or timeuuid: Cassandra orders them by
  *	  version and time, PostgreSQL by bytes.  A range bound must be a value
  *	  every key type can hold (a column of the same type, or a constant that
@@ -52,6 +53,7 @@
 #include "utils/date.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_locale.h"
+#include "utils/timestamp.h"
 #include "utils/uuid.h"
 
 #include "cql_fdw.h"
@@ -88,6 +90,7 @@ static const KeyType key_types[] = {
 	{"boolean", BOOLOID, CQL_TYPE_BOOLEAN, true, true},
 	{"blob", BYTEAOID, CQL_TYPE_BLOB, true, false},
 	{"date", DATEOID, CQL_TYPE_DATE, true, false},
+	{"timestamp", TIMESTAMPTZOID, CQL_TYPE_TIMESTAMP, true, true},
 };
 
 static const KeyType *
@@ -116,6 +119,7 @@ value_type_ok(Oid want, Oid valtype)
 		return valtype == INT2OID || valtype == INT4OID || valtype == INT8OID;
 	if (want == TEXTOID)
 		return valtype == TEXTOID || valtype == VARCHAROID;
+	/* (not timestamp: comparing it with timestamptz depends on TimeZone) */
 	return valtype == want;
 }
 
@@ -199,8 +203,8 @@ bound_fits(const CqlKeyMap *map, int attidx, Expr *value)
 			return false;
 		memset(&t, 0, sizeof(t));
 		t.id = id;
-		ok = cqlfdw_encode_key(b, ((Const *) e)->constvalue,
-							   exprType((Node *) value), &t);
+		ok = cqlfdw_encode_bound(b, ((Const *) e)->constvalue,
+							   exprType((Node *) value), &t, 1);
 		cql_buf_free(b);
 		return ok;
 	}
@@ -410,6 +414,19 @@ cqlfdw_key_map(Relation rel, const CqlTableMeta *meta)
 bool
 cqlfdw_encode_key(cql_buf *b, Datum value, Oid pgtype, const cql_type *t)
 {
+	return cqlfdw_encode_bound(b, value, pgtype, t, 0);
+}
+
+/*
+ * cqlfdw_encode_key for a range bound: round says how a value finer than
+ * the CQL type (a timestamp's microseconds; Cassandra keeps milliseconds)
+ * becomes one it holds: -1 down (for > and <=), +1 up (for >= and <), 0
+ * not at all (for =: no key equals it).  Stored values being whole
+ * milliseconds, "k > 1.5 ms" is "k > 1 ms" and "k >= 1.5 ms" is "k >= 2 ms".
+ */
+bool
+cqlfdw_encode_bound(cql_buf *b, Datum value, Oid pgtype, const cql_type *t, int round)
+{
 	int			rc;
 
 	switch (t->id)
@@ -476,6 +493,36 @@ cqlfdw_encode_key(cql_buf *b, Datum value, Oid pgtype, const cql_type *t)
 				if (days < 0 || days > (int64) UINT32_MAX)
 					return false;
 				rc = cql_encode_date(b, (uint32_t) days);
+				break;
+			}
+		case CQL_TYPE_TIMESTAMP:
+			{
+				TimestampTz ts = DatumGetTimestampTz(value);
+				int64		us;
+				int64		ms;
+				int64		rem;
+
+				if (pgtype != TIMESTAMPTZOID)
+					elog(ERROR, "cannot bind type %u to a CQL timestamp", pgtype);
+				if (TIMESTAMP_NOT_FINITE(ts))
+					return false;
+				/* microseconds since 1970 (PostgreSQL's range fits) */
+				us = ts + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+				ms = us / 1000;
+				rem = us % 1000;
+				if (rem < 0)
+				{
+					ms--;		/* floor */
+					rem += 1000;
+				}
+				if (rem != 0)
+				{
+					if (round == 0)
+						return false;	/* no millisecond equals it */
+					if (round > 0)
+						ms++;
+				}
+				rc = cql_encode_timestamp(b, ms);
 				break;
 			}
 		default:

@@ -134,6 +134,8 @@ enum CqlScanPrivate
 enum CqlBindKind
 {
 	CQLFDW_BIND_VALUE,			/* one value for a bind marker */
+	CQLFDW_BIND_VALUE_DOWN,		/* a range bound, rounded down (> and <=) */
+	CQLFDW_BIND_VALUE_UP,		/* a range bound, rounded up (>= and <) */
 	CQLFDW_BIND_ARRAY,			/* an IN list: one read per distinct value */
 	CQLFDW_BIND_LIMIT,			/* LIMIT ? (unset: none) */
 	CQLFDW_BIND_OFFSET,			/* added to the LIMIT, no marker of its own */
@@ -939,7 +941,11 @@ cqlGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		}
 		fdw_exprs = lappend(fdw_exprs, cond->value);
 		bind_kinds = lappend_int(bind_kinds,
-								 cond->kind == CQL_COND_IN ? CQLFDW_BIND_ARRAY : CQLFDW_BIND_VALUE);
+								 cond->kind == CQL_COND_IN ? CQLFDW_BIND_ARRAY :
+								 cond->kind == CQL_COND_GT || cond->kind == CQL_COND_LE ?
+								 CQLFDW_BIND_VALUE_DOWN :
+								 cond->kind == CQL_COND_GE || cond->kind == CQL_COND_LT ?
+								 CQLFDW_BIND_VALUE_UP : CQLFDW_BIND_VALUE);
 		if (cond->kind == CQL_COND_IN)
 			appendStringInfo(&in_columns, "%s%s", in_columns.len ? ", " : "",
 							 info->meta->columns[cond->col].name);
@@ -1117,6 +1123,9 @@ encode_extreme(cql_buf *b, const cql_type *t, bool max, BoundValue *v)
 		case CQL_TYPE_BIGINT:
 			rc = cql_encode_bigint(b, max ? INT64_MAX : INT64_MIN);
 			break;
+		case CQL_TYPE_TIMESTAMP:
+			rc = cql_encode_timestamp(b, max ? INT64_MAX : INT64_MIN);
+			break;
 		case CQL_TYPE_DATE:
 			rc = cql_encode_date(b, max ? UINT32_MAX : 0);
 			break;
@@ -1224,10 +1233,14 @@ bind_keys(CqlScanState *st)
 
 		st->bound[i] = MemoryContextAllocZero(st->bind_cxt, sizeof(BoundValue));
 		st->nbound[i] = 1;
-		if (kind == CQLFDW_BIND_VALUE)
+		if (kind == CQLFDW_BIND_VALUE || kind == CQLFDW_BIND_VALUE_DOWN ||
+			kind == CQLFDW_BIND_VALUE_UP)
 		{
 			st->bound[i]->off = cql_buf_len(st->bind_buf);
-			if (isnull || !cqlfdw_encode_key(st->bind_buf, v, st->param_types[i], t))
+			if (isnull ||
+				!cqlfdw_encode_bound(st->bind_buf, v, st->param_types[i], t,
+									 kind == CQLFDW_BIND_VALUE_DOWN ? -1 :
+									 kind == CQLFDW_BIND_VALUE_UP ? 1 : 0))
 				return false;	/* "key = NULL" or a value no key has */
 			st->bound[i]->len = (int32_t) (cql_buf_len(st->bind_buf) - st->bound[i]->off);
 		}
