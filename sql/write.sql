@@ -234,13 +234,13 @@ SELECT body FROM events WHERE tenant = 'c' AND day = '2024-07-01' AND seq = 1 AN
 -- TTL: a table option; the row expires
 SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_write.ttl_t (k int PRIMARY KEY, v text)');
 CREATE FOREIGN TABLE ttl_t (k int, v text)
-  SERVER cass OPTIONS (keyspace 'cqlfdw_write', ttl '2');
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write', ttl '4');
 EXPLAIN (VERBOSE, COSTS OFF) INSERT INTO ttl_t VALUES (1, 'soon gone');
 INSERT INTO ttl_t VALUES (1, 'soon gone');
 ALTER FOREIGN TABLE ttl_t OPTIONS (SET ttl '3600');
 INSERT INTO ttl_t VALUES (2, 'stays');
 SELECT k, v FROM ttl_t ORDER BY k;
-SELECT pg_sleep(3);
+SELECT pg_sleep(5);
 SELECT k, v FROM ttl_t ORDER BY k;
 
 -- counters: UPDATE only, sent as increments
