@@ -116,6 +116,7 @@ IMPORT FOREIGN SCHEMA cqlfdw_imp FROM SERVER cass INTO imp OPTIONS (if_not_exist
 IMPORT FOREIGN SCHEMA cqlfdw_imp FROM SERVER cass INTO imp OPTIONS (udt_schema '');
 IMPORT FOREIGN SCHEMA cqlfdw_imp FROM SERVER cass INTO imp OPTIONS (udt_schema 'no_such_schema');
 IMPORT FOREIGN SCHEMA cqlfdw_imp FROM SERVER cass INTO imp OPTIONS (udts 'jsonb', udts 'auto');
+IMPORT FOREIGN SCHEMA cqlfdw_imp FROM SERVER cass INTO imp OPTIONS (text_key_collation 'en_US');
 -- a keyspace that does not exist, and one whose case was folded
 IMPORT FOREIGN SCHEMA no_such_keyspace FROM SERVER cass INTO imp;
 IMPORT FOREIGN SCHEMA cqlfdw_impCase FROM SERVER cass INTO imp;
@@ -230,6 +231,16 @@ CREATE SCHEMA imp_json;
 IMPORT FOREIGN SCHEMA cqlfdw_imp LIMIT TO (all_types) FROM SERVER cass INTO imp_json
   OPTIONS (collections 'jsonb', udts 'jsonb');
 SELECT li, st, addr, la, v FROM imp_json.all_types WHERE id = 1;
+
+-- text keys in the "C" collation, the order Cassandra keeps them in: a
+-- range on a text clustering column can then be sent to Cassandra
+CREATE SCHEMA imp_c;
+IMPORT FOREIGN SCHEMA cqlfdw_imp LIMIT TO (events_by_payload) FROM SERVER cass INTO imp_c
+  OPTIONS (text_key_collation 'C');
+\d imp_c.events_by_payload
+EXPLAIN (VERBOSE, COSTS OFF)
+  SELECT bucket FROM imp_c.events_by_payload WHERE payload = 'p2' AND tenant > 'a';
+SELECT bucket FROM imp_c.events_by_payload WHERE payload = 'p2' AND tenant > 'a';
 
 --
 -- The case-sensitive keyspace
@@ -350,5 +361,5 @@ DO $$ BEGIN
   PERFORM cql_fdw_execute('cass', 'DROP KEYSPACE cqlfdw_imp_many');
 END $$;
 DROP SERVER cass CASCADE;
-DROP SCHEMA imp, imp_json, imp_types, imp_case, imp_some, imp_rest, imp_empty, imp_many CASCADE;
+DROP SCHEMA imp, imp_json, imp_c, imp_types, imp_case, imp_some, imp_rest, imp_empty, imp_many CASCADE;
 DROP FUNCTION sqlstate_of(text);

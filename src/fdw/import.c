@@ -969,11 +969,11 @@ cqlfdw_append_column_def(StringInfo buf, TypeMapper *m, const RemoteTable *t,
 {
 	char	   *what = psprintf("column %s of %s.%s", quote_identifier(c->name),
 								quote_identifier(m->keyspace), quote_identifier(t->name));
+	char	   *type = cqlfdw_map_type(m, c->type, what);
 	ListCell   *lc;
 
 	appendStringInfo(buf, "%s %s OPTIONS (column_name %s",
-					 quote_identifier(pgname), cqlfdw_map_type(m, c->type, what),
-					 quote_literal_cstr(c->name));
+					 quote_identifier(pgname), type, quote_literal_cstr(c->name));
 	foreach(lc, cqlfdw_key_options(c))
 	{
 		DefElem    *d = lfirst(lc);
@@ -981,6 +981,9 @@ cqlfdw_append_column_def(StringInfo buf, TypeMapper *m, const RemoteTable *t,
 		appendStringInfo(buf, ", %s %s", d->defname, quote_literal_cstr(strVal(d->arg)));
 	}
 	appendStringInfoChar(buf, ')');
+	/* Cassandra keeps text keys in the order of their UTF-8 bytes */
+	if (is_key(c) && m->opts->text_keys_c && strcmp(type, "text") == 0)
+		appendStringInfoString(buf, " COLLATE \"C\"");
 	/* a key column is never null in Cassandra */
 	if (is_key(c))
 		appendStringInfoString(buf, " NOT NULL");
@@ -1022,7 +1025,7 @@ table_command(TypeMapper *m, ForeignServer *server, const char *local_schema,
 
 /* ---------- options ---------- */
 
-#define IMPORT_OPTIONS "collections, udts, udt_schema, if_not_exists, import_views"
+#define IMPORT_OPTIONS "collections, udts, udt_schema, text_key_collation, if_not_exists, import_views"
 
 static bool
 option_bool(DefElem *def)
@@ -1098,6 +1101,18 @@ cqlfdw_parse_import_options(List *options, const char *local_schema, ImportOptio
 			opts->udt_schema = pstrdup(value);
 			opts->udt_schema_given = true;
 		}
+		else if (strcmp(def->defname, "text_key_collation") == 0)
+		{
+			if (strcmp(value, "C") == 0)
+				opts->text_keys_c = true;
+			else if (strcmp(value, "default") == 0)
+				opts->text_keys_c = false;
+			else
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for import option \"%s\": \"%s\"", def->defname, value),
+						 errhint("Valid values are default and C (the order Cassandra keeps text keys in).")));
+		}
 		else if (!for_refresh && strcmp(def->defname, "if_not_exists") == 0)
 			opts->if_not_exists = option_bool(def);
 		else if (!for_refresh && strcmp(def->defname, "import_views") == 0)
@@ -1107,7 +1122,7 @@ cqlfdw_parse_import_options(List *options, const char *local_schema, ImportOptio
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 					 errmsg("invalid import option \"%s\"", def->defname),
 					 errhint("Valid options are: %s.",
-							 for_refresh ? "collections, udts, udt_schema" : IMPORT_OPTIONS)));
+							 for_refresh ? "collections, udts, udt_schema, text_key_collation" : IMPORT_OPTIONS)));
 	}
 }
 

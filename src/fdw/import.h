@@ -65,6 +65,7 @@ typedef struct ImportOptions
 	bool		udt_schema_given;	/* named by an option: it must exist */
 	bool		if_not_exists;
 	bool		import_views;
+	bool		text_keys_c;	/* text key columns COLLATE "C" */
 } ImportOptions;
 
 /* What a type is mapped with. */
