@@ -346,6 +346,18 @@ CREATE FOREIGN TABLE kv3 (k int, v text)
 INSERT INTO kv3 SELECT g, 'x' FROM generate_series(1, 10) g;
 -- the session is still usable
 SELECT count(*) FROM kv3;
+-- the server's write_consistency, for tables that do not set their own
+CREATE SERVER cass_three FOREIGN DATA WRAPPER cql_fdw
+  OPTIONS (hosts :'cql_host', port :'cql_port', write_consistency 'THREE', inflight_writes '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER cass_three;
+CREATE FOREIGN TABLE kv3_three (k int, v text)
+  SERVER cass_three OPTIONS (keyspace 'cqlfdw_write_rf3', table 'kv');
+INSERT INTO kv3_three VALUES (1, 'x'), (2, 'y');
+ALTER FOREIGN TABLE kv3_three OPTIONS (ADD write_consistency 'ONE');
+INSERT INTO kv3_three VALUES (1, 'x'), (2, 'y');
+DROP FOREIGN TABLE kv3_three;
+DROP USER MAPPING FOR CURRENT_USER SERVER cass_three;
+DROP SERVER cass_three;
 -- a failure in the middle: partitions of one table, the second refuses
 CREATE TABLE parts (k int, v text) PARTITION BY RANGE (k);
 CREATE FOREIGN TABLE parts_ok PARTITION OF parts FOR VALUES FROM (0) TO (100)
