@@ -18,11 +18,18 @@ Peers, each timed on its own work only (connecting and preparing excluded):
                        and only one row goes back to the client (count(*)
                        would need no column at all; t::text or psql output
                        would add PostgreSQL's output functions, which the
-                       drivers have no equivalent of).
+                       drivers have no equivalent of).  As configured by
+                       default: the token ring read range by range, several
+                       ranges at once.
+  ... token_range_scans off
+                       the same with SET cql_fdw.token_range_scans = off:
+                       one statement from one coordinator, paged, as the
+                       drivers below read it.
   cql_fdw, 2 workers   the same query with a parallel plan forced
                        (max_parallel_workers_per_gather = 2, zero parallel
-                       costs); if the planner makes no parallel plan, the
-                       cell says so with the plan's top node.
+                       costs) after ANALYZE bench (a partial path needs the
+                       row count); if the planner makes no parallel plan,
+                       the cell says so with the plan's top node.
   Python driver        cassandra-driver from PyPI, tuple rows, paging with
                        fetch_size 5000 through every row.
   gocql                test/bench/gocql, Iter().Scan() of every row into
@@ -367,15 +374,33 @@ def main():
     pyref = [tuple(session.execute(ps["bench"], (k,)).one()) == row(k) for k in sample]
     same["bench"] = "as generated" if all(pyref) else "NOT as generated"
 
+    # ANALYZE: the row count the planner needs for a parallel path (and the
+    # join's estimates); it reads the whole table once
+    with pg_connect() as c:
+        t0 = time.perf_counter()
+        try:
+            c.execute("ANALYZE bench")
+            log("ANALYZE bench: %.1f s" % (time.perf_counter() - t0))
+        except psycopg.Error as e:
+            log("ANALYZE bench: %s" % short_error(e))
+
     # ---- cql_fdw connections, kept across rounds as an application keeps them
     pg1 = pg_connect()
     pg1.execute("SET max_parallel_workers_per_gather = 0")
+    # one statement from one coordinator, paged, as the drivers read it
+    pg3 = pg_connect()
+    pg3.execute("SET max_parallel_workers_per_gather = 0")
+    try:
+        pg3.execute("SET cql_fdw.token_range_scans = off")
+        one_stmt = None
+    except psycopg.Error as e:
+        one_stmt = "n/a: " + short_error(e)
     pg2 = pg_connect()
     for s in ("max_parallel_workers_per_gather = 2", "parallel_setup_cost = 0", "parallel_tuple_cost = 0",
               "min_parallel_table_scan_size = 0", "parallel_leader_participation = on"):
         pg2.execute("SET " + s)
     warm = "SELECT %s FROM (SELECT * FROM bench LIMIT 1) s" % COUNT_ALL.format(a="")
-    for c in (pg1, pg2):
+    for c in (pg1, pg2, pg3):
         pg_time(c, warm)  # connects the backend's session, prepares
     try:
         par_plan = plan(pg2, SCAN_SQL)
@@ -386,13 +411,17 @@ def main():
         parallel, par_note = False, "n/a: " + short_error(e)
 
     # ---- scans, interleaved, the order rotated every round
-    scans = {"fdw1": [], "fdw2": [], "py": [], "go": []}
-    peers = ["fdw1", "fdw2", "py", "go"]
+    scans = {"fdw1": [], "fdw1s": [], "fdw2": [], "py": [], "go": []}
+    peers = ["fdw1", "fdw1s", "fdw2", "py", "go"]
     for rnd in range(REPEAT):
         order = peers[rnd % len(peers):] + peers[:rnd % len(peers)]
         for p in order:
             if p == "fdw1":
                 r = timed(pg_time, pg1, SCAN_SQL)
+            elif p == "fdw1s":
+                if one_stmt:
+                    continue
+                r = timed(pg_time, pg3, SCAN_SQL)
             elif p == "fdw2":
                 if not parallel:
                     continue
@@ -458,6 +487,7 @@ def main():
                                                 r.get("error") or "%d found %.2f s" % (r["rows"], r["seconds"])))
     pg1.close()
     pg2.close()
+    pg3.close()
     os.unlink(keyfile.name)
 
     # ---- the table
@@ -477,11 +507,15 @@ def main():
     print("%-*s %14s  %s" % (w, "full scan", "rows/s", ""))
     fig = {}
     for key, name, res in (("fdw1", "cql_fdw, one backend", scans["fdw1"]),
+                           ("fdw1s", "cql_fdw, one backend, token_range_scans off", scans["fdw1s"]),
                            ("fdw2", "cql_fdw, two parallel workers", scans["fdw2"]),
                            ("py", pyname, scans["py"]),
                            ("go", goname, scans["go"])):
         if key == "fdw2" and not parallel:
             print("%-*s %14s  %s" % (w, name, "-", par_note))
+            continue
+        if key == "fdw1s" and one_stmt:
+            print("%-*s %14s  %s" % (w, name, "-", one_stmt))
             continue
         med, note = summarize(res, ROWS)
         fig[key] = med
