@@ -156,6 +156,13 @@ enum
 
 typedef struct BoundValue BoundValue;
 
+/*
+ * Reads of IN combinations sent ahead of the one being consumed: they are
+ * consumed in order, so results come as from one read after the other, but
+ * the round trips overlap.
+ */
+#define KEY_READS_AHEAD 8
+
 /* execution state of a foreign scan */
 typedef struct CqlScanState
 {
@@ -183,6 +190,13 @@ typedef struct CqlScanState
 	int		   *nbound;
 	int		   *combo;			/* per fdw_expr: the value of the current read */
 	bool		new_read;		/* the next request starts the next IN combination */
+	int		   *cur_combo;		/* the combination of the read being consumed */
+	int		   *issued_combo;	/* the last combination a read was sent for */
+	cql_future *ahead[KEY_READS_AHEAD];	/* first pages of the next reads, in order */
+	int		   *ahead_combo[KEY_READS_AHEAD];
+	int			ahead_first;
+	int			nahead;
+	bool		keys_done;		/* every combination has been sent */
 	int64		reads;			/* reads started (one per IN combination) */
 
 	cql_future *pending;		/* request of the next page, or NULL */
@@ -1217,6 +1231,10 @@ bind_keys(CqlScanState *st)
 	st->bound = palloc0(sizeof(BoundValue *) * st->nexprs);
 	st->nbound = palloc0(sizeof(int) * st->nexprs);
 	st->combo = palloc0(sizeof(int) * st->nexprs);
+	st->cur_combo = palloc0(sizeof(int) * st->nexprs);
+	st->issued_combo = palloc0(sizeof(int) * st->nexprs);
+	for (int k = 0; k < KEY_READS_AHEAD; k++)
+		st->ahead_combo[k] = palloc0(sizeof(int) * st->nexprs);
 	MemoryContextSwitchTo(old);
 
 	foreach(lc, st->param_exprs)
@@ -1345,6 +1363,67 @@ bind_keys(CqlScanState *st)
 	return true;
 }
 
+/*
+ * Send the first page requests of the next combinations of IN values, up
+ * to KEY_READS_AHEAD of them in flight.
+ */
+static void
+send_reads_ahead(CqlScanState *st)
+{
+	cql_query_params params;
+
+	memcpy(st->combo, st->issued_combo, sizeof(int) * st->nexprs);
+	while (!st->keys_done && st->nahead < KEY_READS_AHEAD)
+	{
+		int			k = (st->ahead_first + st->nahead) % KEY_READS_AHEAD;
+
+		/* (past the last combination, the odometer is back at the first) */
+		if (!next_key_set(st))
+		{
+			st->keys_done = true;
+			break;
+		}
+
+		memset(&params, 0, sizeof(params));
+		params.idempotent = true;
+		params.values = st->bind_values;
+		params.nvalues = st->nbind;
+		params.consistency = st->consistency;
+		params.page_size = st->fetch_size;
+		st->ahead[k] = cql_session_execute_prepared(st->session, st->prepared, &params);
+		if (st->ahead[k] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+		memcpy(st->ahead_combo[k], st->combo, sizeof(int) * st->nexprs);
+		memcpy(st->issued_combo, st->combo, sizeof(int) * st->nexprs);
+		st->nahead++;
+		st->reads++;
+	}
+	/* bind_values back to the read being consumed */
+	memcpy(st->combo, st->cur_combo, sizeof(int) * st->nexprs);
+	set_bind_values(st);
+}
+
+/* Make the oldest read sent ahead the current one; false if there is none. */
+static bool
+take_read_ahead(CqlScanState *st)
+{
+	int			k = st->ahead_first;
+
+	if (st->nahead == 0)
+		return false;
+	st->pending = st->ahead[k];
+	st->ahead[k] = NULL;
+	memcpy(st->cur_combo, st->ahead_combo[k], sizeof(int) * st->nexprs);
+	memcpy(st->combo, st->cur_combo, sizeof(int) * st->nexprs);
+	set_bind_values(st);
+	st->ahead_first = (k + 1) % KEY_READS_AHEAD;
+	st->nahead--;
+	send_reads_ahead(st);
+	return true;
+}
+
 static void
 request_page(CqlScanState *st)
 {
@@ -1366,10 +1445,18 @@ request_page(CqlScanState *st)
 		cql_result_free(res);
 	}
 
-	if (st->page == NULL && st->nexprs > 0 && !bind_keys(st))
+	if (st->page == NULL && st->nexprs > 0)
 	{
-		st->done = true;		/* no row can match: nothing to ask */
-		return;
+		if (!bind_keys(st))
+		{
+			st->done = true;	/* no row can match: nothing to ask */
+			return;
+		}
+		memcpy(st->cur_combo, st->combo, sizeof(int) * st->nexprs);
+		memcpy(st->issued_combo, st->combo, sizeof(int) * st->nexprs);
+		st->ahead_first = 0;
+		st->nahead = 0;
+		st->keys_done = false;
 	}
 	if (st->page == NULL || st->new_read)
 		st->reads++;
@@ -1388,6 +1475,9 @@ request_page(CqlScanState *st)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
+	/* the first read of IN lists: send the next ones too */
+	if (st->page == NULL && st->nexprs > 0)
+		send_reads_ahead(st);
 }
 
 static TupleTableSlot *
@@ -1474,12 +1564,8 @@ cqlIterateForeignScan(ForeignScanState *node)
 		/* ask for the next page now, while this one is being read */
 		if (cql_result_has_more_pages(st->page))
 			request_page(st);
-		else if (st->nexprs > 0 && next_key_set(st))
-		{
-			/* the next value of an IN list: a new read */
-			st->new_read = true;
-			request_page(st);
-		}
+		else if (st->nexprs > 0 && take_read_ahead(st))
+			;					/* the next combination of IN values, sent already */
 		else
 			st->done = true;
 	}
@@ -1556,6 +1642,14 @@ scan_release(CqlScanState *st)
 	{
 		cql_future_release(st->pending);
 		st->pending = NULL;
+	}
+	for (; st->nahead > 0; st->nahead--)
+	{
+		int			k = st->ahead_first;
+
+		cql_future_release(st->ahead[k]);
+		st->ahead[k] = NULL;
+		st->ahead_first = (k + 1) % KEY_READS_AHEAD;
 	}
 	if (st->page)
 	{
