@@ -5,10 +5,12 @@
  *
  * Each Cassandra node keeps, in system.size_estimates, the number of
  * partitions and their mean size for each of its primary token ranges,
- * refreshed every few minutes from flushed data only.  The estimate of a
- * table is the sum over every node that is up, asked directly (the table
- * is the node's own), scaled up for nodes that are down or did not answer,
- * times the rows a partition of that mean size holds.  A table with no
+ * refreshed every few minutes from flushed data only.  Every node that is
+ * up is asked directly (the table is the node's own); planning waits for
+ * the first answer only (or for every node to fail) and takes the others
+ * that have come by then, so a node that hangs does not hold it up.  The estimate of a table is the sum
+ * of the answers, scaled up for the nodes that did not answer, times the
+ * rows a partition of that mean size holds.  A table with no
  * estimate yet (new, or nothing flushed) has none: the caller then costs it
  * as large and unknown, never as empty.  Estimates are kept per user
  * mapping for a minute, so planning does not ask the cluster every time.
@@ -44,6 +46,30 @@ static const char *const estimate_query =
 "SELECT partitions_count, mean_partition_size FROM system.size_estimates "
 "WHERE keyspace_name = ? AND table_name = ?";
 
+typedef struct PendingEstimates
+{
+	cql_future **futures;
+	int			n;
+} PendingEstimates;
+
+/* Has a node answered, or have all failed? */
+static bool
+any_answered(void *arg)
+{
+	PendingEstimates *p = arg;
+	int			done = 0;
+
+	for (int i = 0; i < p->n; i++)
+	{
+		if (!cql_future_done(p->futures[i]))
+			continue;
+		if (cql_future_rc(p->futures[i]) == CQL_OK)
+			return true;
+		done++;
+	}
+	return done == p->n;
+}
+
 /* Add what one node's answer says to *partitions and *bytes. */
 static void
 add_node_estimate(const cql_result *res, double *partitions, double *bytes)
@@ -76,6 +102,7 @@ fetch_estimate(cql_session *s, const CqlTableMeta *meta, const char *server)
 	int			nhosts = cql_session_host_count(s, NULL);
 	cql_future **futures = palloc0(sizeof(cql_future *) * Max(nhosts, 1));
 	volatile int nsent = 0;
+	PendingEstimates pending;
 	int			answered = 0;
 	double		partitions = 0;
 	double		bytes = 0;
@@ -106,11 +133,17 @@ fetch_estimate(cql_session *s, const CqlTableMeta *meta, const char *server)
 				ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 			nsent++;
 		}
+		pending.futures = futures;
+		pending.n = nsent;
+		cqlfdw_wait_until(any_answered, &pending);
+		cql_reactor_run(cqlfdw_reactor());
 		for (int i = 0; i < nsent; i++)
 		{
-			cqlfdw_wait(futures[i]);
-			/* a node that cannot answer leaves its share to the others */
-			if (cql_future_rc(futures[i]) == CQL_OK)
+			/*
+			 * A node that has not answered yet, or cannot, leaves its share
+			 * to the others (its request is abandoned, not waited for).
+			 */
+			if (cql_future_done(futures[i]) && cql_future_rc(futures[i]) == CQL_OK)
 			{
 				add_node_estimate(cql_future_result(futures[i]), &partitions, &bytes);
 				answered++;
