@@ -174,14 +174,18 @@ if test/env/env.sh up-sim; then
     . test/.env
     log=$(mktemp)
     rm -f regression.diffs
-    make -s installcheck REGRESS=simulacron >"$log" 2>&1
+    make -s installcheck REGRESS="simulacron simulacron_write" >"$log" 2>&1
     grep -E '^(test| ) +[a-z_]+ +\.\.\. ' "$log"
-    if grep -qE '\.\.\. +ok' "$log"; then
-        pass
-    else
+    for suite in simulacron simulacron_write; do
+        if grep -qE "^(test| ) +$suite +\.\.\. +ok" "$log"; then
+            pass
+        else
+            fail "$suite suite"
+        fi
+    done
+    if ! grep -qE '\.\.\. +ok' "$log" || grep -qE '\.\.\. +FAILED' "$log"; then
         tail -n 20 "$log"
         [[ -s regression.diffs ]] && head -n 150 regression.diffs
-        fail "simulacron suite"
     fi
     rm -f "$log"
     test/env/env.sh down-sim >/dev/null 2>&1 || say "down-sim failed"

@@ -33,6 +33,7 @@
 #include "optimizer/pathnode.h"
 #include "parser/parsetree.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -458,6 +459,11 @@ cqlBeginDirectModify(ForeignScanState *node, int eflags)
 			ds->prepared = cql_future_take_prepared(f);
 		res = cqlfdw_finish(f, ds->cql, ds->server_name);
 		cql_result_free(res);
+		if (ds->prepared == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_REPLY_HANDLE),
+					 errmsg("Cassandra did not answer PREPARE with a prepared statement"),
+					 errcontext("CQL: %s", ds->cql)));
 	}
 	if (cql_result_bind_count(cql_prepared_result(ds->prepared)) != ds->nparams)
 		elog(ERROR, "prepared statement has %d bind variables, expected %d",
@@ -468,12 +474,45 @@ cqlBeginDirectModify(ForeignScanState *node, int eflags)
  * A key condition's value: false when no row can match it (a null, a
  * value no key of the type has, an IN list of nothing but those).
  */
+/*
+ * Does a value of PostgreSQL type pgtype have the representation
+ * cqlfdw_encode_key expects for CQL type t?  The prepared statement's
+ * metadata comes from the server; a value that does not agree goes through
+ * cqlfdw_bind_value, which converts or refuses it.
+ */
+static bool
+key_type_agrees(Oid pgtype, const cql_type *t)
+{
+	switch (t->id)
+	{
+		case CQL_TYPE_TINYINT:
+		case CQL_TYPE_SMALLINT:
+		case CQL_TYPE_INT:
+		case CQL_TYPE_BIGINT:
+			return pgtype == INT2OID || pgtype == INT4OID || pgtype == INT8OID;
+		case CQL_TYPE_VARCHAR:
+		case CQL_TYPE_ASCII:
+			return pgtype == TEXTOID || pgtype == VARCHAROID;
+		case CQL_TYPE_UUID:
+		case CQL_TYPE_TIMEUUID:
+			return pgtype == UUIDOID;
+		case CQL_TYPE_BOOLEAN:
+			return pgtype == BOOLOID;
+		case CQL_TYPE_BLOB:
+			return pgtype == BYTEAOID;
+		case CQL_TYPE_DATE:
+			return pgtype == DATEOID;
+		default:
+			return false;
+	}
+}
+
 static bool
 bind_key_condition(CqlDirectState *ds, int i, Datum value, const cql_type *t)
 {
 	if (ds->kinds[i] != CQL_COND_IN)
 	{
-		if (ds->kinds[i] == CQL_COND_EQ)
+		if (ds->kinds[i] == CQL_COND_EQ && key_type_agrees(ds->types[i], t))
 			return cqlfdw_encode_key(ds->buf, value, ds->types[i], t);
 		cqlfdw_bind_value(ds->buf, t, ds->types[i], -1, value);
 		return true;
@@ -490,6 +529,12 @@ bind_key_condition(CqlDirectState *ds, int i, Datum value, const cql_type *t)
 		int			n;
 		cql_builder bld;
 
+		if (t->id != CQL_TYPE_LIST || t->nsub != 1 || !key_type_agrees(elemtype, t->sub[0]))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+					 errmsg("cannot bind %s values to an IN list of Cassandra type %s",
+							format_type_be(elemtype), cqlfdw_bind_type_text(t)),
+					 errcontext("CQL: %s", ds->cql)));
 		get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 		deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &n);
 		if (cql_builder_begin(&bld, ds->buf, t) != CQL_OK)

@@ -151,6 +151,7 @@ typedef struct CqlModifyState
 	int64		acked;
 	int64		failures;
 	int64		not_applied;
+	int64		retries;		/* attempts past the first, of acknowledged writes */
 	bool		failed;
 	cql_error	error;			/* the first failure */
 
@@ -736,6 +737,11 @@ begin_modify(EState *estate, ResultRelInfo *rinfo, CmdType op, Plan *subplan,
 			st->prepared = cql_future_take_prepared(f);
 		res = cqlfdw_finish(f, st->cql, st->server_name);
 		cql_result_free(res);
+		if (st->prepared == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_REPLY_HANDLE),
+					 errmsg("Cassandra did not answer PREPARE with a prepared statement"),
+					 errcontext("CQL: %s", st->cql)));
 		if (cql_result_bind_count(cql_prepared_result(st->prepared)) != st->nparams)
 			elog(ERROR, "prepared statement has %d bind variables, expected %d",
 				 cql_result_bind_count(cql_prepared_result(st->prepared)), st->nparams);
@@ -836,7 +842,10 @@ static void
 finish_write(CqlModifyState *st, cql_future *f)
 {
 	if (cql_future_rc(f) == CQL_OK)
+	{
 		st->acked++;
+		st->retries += cql_result_attempts(cql_future_result(f)) - 1;
+	}
 	else
 	{
 		st->failures++;
@@ -1345,6 +1354,8 @@ cqlExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	if (es->analyze)
 	{
 		ExplainPropertyInteger("CQL Writes", NULL, st->sent, es);
+		if (st->retries > 0 || es->format != EXPLAIN_FORMAT_TEXT)
+			ExplainPropertyInteger("CQL Retries", NULL, st->retries, es);
 		if (st->if_not_exists)
 			ExplainPropertyInteger("CQL Not Applied", NULL, st->not_applied, es);
 	}
