@@ -127,7 +127,8 @@ enum CqlScanPrivate
 	PRIV_CONSISTENCY,
 	PRIV_KEY_CONDS,				/* number of bound key conditions */
 	PRIV_BIND_KINDS,			/* per fdw_expr: enum CqlBindKind */
-	PRIV_IN_COLUMNS				/* names of the columns with an IN list */
+	PRIV_IN_COLUMNS,			/* names of the columns with an IN list */
+	PRIV_SPLIT_NOTE				/* ORDER BY in two reads: what EXPLAIN says */
 };
 
 /* what each of fdw_exprs is */
@@ -1010,6 +1011,11 @@ cqlGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 							 makeInteger(list_length(kc.pushed)));
 	fdw_private = lappend(fdw_private, bind_kinds);
 	fdw_private = lappend(fdw_private, makeString(in_columns.data));
+	fdw_private = lappend(fdw_private,
+						  makeString(split == SPLIT_NONE ? "" :
+									 psprintf("%s, read %s the other values",
+											  info->meta->columns[info->meta->ck[kc.prefix]].name,
+											  split == SPLIT_EMPTY_FIRST ? "before" : "after")));
 
 	return make_foreignscan(tlist, local, baserel->relid, fdw_exprs,
 							fdw_private, NIL, NIL, outer_plan);
@@ -1605,6 +1611,10 @@ cqlExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			ExplainPropertyText("CQL IN Lists",
 								strVal(list_nth(((ForeignScan *) node->ss.ps.plan)->fdw_private,
 												PRIV_IN_COLUMNS)), es);
+		if (strVal(list_nth(((ForeignScan *) node->ss.ps.plan)->fdw_private, PRIV_SPLIT_NOTE))[0])
+			ExplainPropertyText("CQL Empty Values",
+								strVal(list_nth(((ForeignScan *) node->ss.ps.plan)->fdw_private,
+												PRIV_SPLIT_NOTE)), es);
 		ExplainPropertyText("CQL Consistency", cql_consistency_name(st->consistency), es);
 	}
 	if (es->analyze)
