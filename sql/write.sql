@@ -8,7 +8,11 @@
 CREATE SERVER cass FOREIGN DATA WRAPPER cql_fdw
   OPTIONS (hosts :'cql_host', port :'cql_port');
 CREATE USER MAPPING FOR CURRENT_USER SERVER cass;
-DO $$ BEGIN PERFORM cql_fdw_execute('cass', 'DROP KEYSPACE IF EXISTS cqlfdw_write'); END $$;
+DO $$ BEGIN
+  PERFORM cql_fdw_execute('cass', 'DROP KEYSPACE IF EXISTS cqlfdw_write');
+  PERFORM cql_fdw_execute('cass', 'DROP KEYSPACE IF EXISTS cqlfdw_write_rf3');
+  PERFORM cql_fdw_execute('cass', 'DROP KEYSPACE IF EXISTS cqlfdw_write_mid');
+END $$;
 SELECT cql_fdw_execute('cass', $$CREATE KEYSPACE cqlfdw_write
   WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}$$);
 SET timezone = 'UTC';
