@@ -821,6 +821,12 @@ param_error_callback(void *arg)
 	if (st->current >= 0 && st->current < st->nparams)
 		errcontext("column \"%s\" of foreign table \"%s\"",
 				   st->params[st->current].name, st->relname);
+	if (st->sent > 0)
+		errcontext("%s on foreign table \"%s\": this row was not sent, and the " INT64_FORMAT
+				   " rows sent before it are not undone",
+				   st->operation == CMD_INSERT ? "INSERT"
+				   : st->operation == CMD_UPDATE ? "UPDATE" : "DELETE",
+				   st->relname, st->sent);
 }
 
 /* the figures of a failed statement, on its error */
