@@ -43,6 +43,7 @@
 #include "postgres.h"
 
 #include "access/nbtree.h"
+#include "access/transam.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -424,10 +425,56 @@ cqlfdw_encode_key(cql_buf *b, Datum value, Oid pgtype, const cql_type *t)
  * not at all (for =: no key equals it).  Stored values being whole
  * milliseconds, "k > 1.5 ms" is "k > 1 ms" and "k >= 1.5 ms" is "k >= 2 ms".
  */
+/*
+ * Does a value of pgtype fit the representation cqlfdw_encode_bound reads
+ * for CQL type id?  The CQL type comes from the server's answer to PREPARE;
+ * a server whose metadata disagrees with the table's (a schema changed
+ * under us, or a simulated server) must give an error, never have a
+ * by-value Datum dereferenced as a pointer.
+ */
+static bool
+key_type_fits(Oid pgtype, int id)
+{
+	switch (id)
+	{
+		case CQL_TYPE_TINYINT:
+		case CQL_TYPE_SMALLINT:
+		case CQL_TYPE_INT:
+		case CQL_TYPE_BIGINT:
+			return pgtype == INT2OID || pgtype == INT4OID || pgtype == INT8OID;
+		case CQL_TYPE_VARCHAR:
+		case CQL_TYPE_ASCII:
+			return pgtype == TEXTOID || pgtype == VARCHAROID || pgtype == BPCHAROID;
+		case CQL_TYPE_UUID:
+		case CQL_TYPE_TIMEUUID:
+			return pgtype == UUIDOID;
+		case CQL_TYPE_BOOLEAN:
+			return pgtype == BOOLOID;
+		case CQL_TYPE_BLOB:
+			return pgtype == BYTEAOID;
+		case CQL_TYPE_DATE:
+			return pgtype == DATEOID;
+		case CQL_TYPE_TIMESTAMP:
+			return pgtype == TIMESTAMPTZOID;
+		default:
+			return false;
+	}
+}
+
 bool
 cqlfdw_encode_bound(cql_buf *b, Datum value, Oid pgtype, const cql_type *t, int round)
 {
 	int			rc;
+
+	if (pgtype >= FirstNormalObjectId)
+		pgtype = getBaseType(pgtype);	/* a domain binds as its base type */
+	if (!key_type_fits(pgtype, t->id))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("Cassandra expects a value of CQL type %s where cql_fdw binds a value of type %s",
+						cql_type_name(t->id), format_type_be(pgtype)),
+				 errdetail("The server's metadata for the statement does not match the table's schema as cql_fdw read it."),
+				 errhint("If the Cassandra table changed, run the query again; cql_fdw re-reads the schema after a change.")));
 
 	switch (t->id)
 	{
