@@ -156,7 +156,7 @@ acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows, int targrows
 	range_cql = cqlfdw_range_statement(cql, meta, &token_param);
 	if (range_cql == NULL)
 		elog(ERROR, "could not make the token range statement of \"%s\"", cql);
-	ranges = cqlfdw_token_ranges(session, topts.keyspace, &nranges);
+	ranges = cqlfdw_token_ranges(session, topts.keyspace, -1, 0, &nranges);
 	{
 		cql_future *f = cql_session_prepare_cached(session, range_cql);
 		cql_result *res;

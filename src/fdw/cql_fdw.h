@@ -232,7 +232,7 @@ extern bool cqlfdw_token_range_scans;
 extern char *cqlfdw_range_statement(const char *cql, const CqlTableMeta *meta,
 									int *token_param);
 extern CqlTokenRange *cqlfdw_token_ranges(cql_session *s, const char *keyspace,
-										  int *nranges);
+										  double rows, int fetch_size, int *nranges);
 extern CqlRangeReader *cqlfdw_reader_begin(cql_session *s, cql_prepared *prepared,
 										   const char *cql, const char *server,
 										   const char *keyspace,

@@ -34,6 +34,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
@@ -191,10 +193,13 @@ cqlfdw_range_statement(const char *cql, const CqlTableMeta *meta, int *token_par
 /*
  * The sub-ranges of the ring to read, in token order: every ring range
  * cut into as many even parts as make at least RANGES_MIN in all and
- * RANGES_PER_HOST per host.
+ * RANGES_PER_HOST per host.  A table known to be small (rows >= 0, from
+ * ANALYZE) is cut only into as many as make each about half a page
+ * (fetch_size rows): a 10-row table is one round trip, not 32.
  */
 CqlTokenRange *
-cqlfdw_token_ranges(cql_session *s, const char *keyspace, int *nranges)
+cqlfdw_token_ranges(cql_session *s, const char *keyspace, double rows, int fetch_size,
+					int *nranges)
 {
 	cql_token_ring *ring = NULL;
 	cql_error	err;
@@ -210,6 +215,8 @@ cqlfdw_token_ranges(cql_session *s, const char *keyspace, int *nranges)
 	nring = cql_token_ring_count(ring);
 	nhosts = Max(cql_token_ring_host_count(ring), 1);
 	target = Max(RANGES_MIN, nhosts * RANGES_PER_HOST);
+	if (rows >= 0 && fetch_size > 0 && 2.0 * rows / fetch_size < target)
+		target = Max((int) ceil(2.0 * rows / fetch_size), 1);
 	per = Max((target + nring - 1) / nring, 1);
 	PG_TRY();
 	{

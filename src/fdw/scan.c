@@ -1809,7 +1809,9 @@ scan_check_ranges(CqlScanState *st)
 	st->keyspace = pstrdup(topts.keyspace);
 	st->range_cql = cqlfdw_range_statement(st->cql, meta, &st->token_param);
 	if (st->range_cql)
-		st->ranges = cqlfdw_token_ranges(st->session, st->keyspace, &st->nranges);
+		st->ranges = cqlfdw_token_ranges(st->session, st->keyspace,
+										 st->rel->rd_rel->reltuples, st->fetch_size,
+										 &st->nranges);
 	MemoryContextSwitchTo(old);
 	return st->range_cql != NULL;
 }
