@@ -465,3 +465,4 @@ DROP DOMAIN short_text;
 DROP TYPE mood, pair, address;
 SELECT cql_fdw_execute('cass', 'DROP KEYSPACE cqlfdw_write');
 SELECT cql_fdw_execute('cass', 'DROP KEYSPACE cqlfdw_write_rf3');
+DROP SERVER cass CASCADE;
