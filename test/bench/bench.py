@@ -522,10 +522,13 @@ def main():
         if key == "fdw2" and workers:
             note += "; " + workers
         print("%-*s %14s  %s" % (w, name, fmt_rate(med) if med else "-", note))
-    if fig.get("fdw1") and fig.get("py"):
-        print("  one backend / Python: %.2fx (aim: >= 3x)" % (fig["fdw1"] / fig["py"]))
-    if fig.get("fdw1") and fig.get("go"):
-        print("  one backend / gocql:  %.2fx (aim: >= 1x)" % (fig["fdw1"] / fig["go"]))
+    # ratios within each round (the same load on the machine), then their median
+    def paired(a, b):
+        rs = [y["seconds"] / x["seconds"] for x, y in zip(scans[a], scans[b])
+              if "error" not in x and "error" not in y and x["rows"] == y["rows"] == ROWS]
+        return "%.2fx (rounds: %s)" % (statistics.median(rs), ", ".join("%.2f" % r for r in rs)) if rs else "n/a"
+    print("  one backend / Python: %s; aim: >= 3x" % paired("fdw1", "py"))
+    print("  one backend / gocql:  %s; aim: >= 1x" % paired("fdw1", "go"))
     print()
     print("%-*s %14s  %s" % (w, "lookups, %d keys one at a time" % len(KEYS), "lookups/s", ""))
     lf = {}
