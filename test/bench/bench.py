@@ -307,7 +307,8 @@ def summarize(results, expect):
     med = statistics.median(rates)
     note = "%d runs, %s..%s" % (len(rates), fmt_rate(min(rates)), fmt_rate(max(rates)))
     cpus = [r["cpu"] / r["rows"] * 1e6 for r in ok if r.get("cpu") is not None]
-    if cpus:
+    # /proc counts CPU in ticks of 10 ms: say nothing below half a second
+    if cpus and sum(r.get("cpu") or 0 for r in ok) >= 0.5:
         note += "; client CPU %.1f us/row" % statistics.median(cpus)
     ncpus = [r["node_cpu"] / r["rows"] * 1e6 for r in ok if r.get("node_cpu") is not None]
     if ncpus:
