@@ -311,7 +311,7 @@ def summarize(results, expect):
     if cpus and sum(r.get("cpu") or 0 for r in ok) >= 0.5:
         note += "; client CPU %.1f us/row" % statistics.median(cpus)
     ncpus = [r["node_cpu"] / r["rows"] * 1e6 for r in ok if r.get("node_cpu") is not None]
-    if ncpus:
+    if ncpus and sum(r.get("node_cpu") or 0 for r in ok) >= 0.5:
         note += ", node %.1f" % statistics.median(ncpus)
     if bad:
         note += "; %d failed: %s" % (len(bad), bad[0].get("error", "%s rows" % bad[0].get("rows")))
