@@ -68,6 +68,7 @@ struct cql_conn
 	uv_tcp_t	tcp;
 	uv_timer_t	timer;
 	uv_timer_t	heartbeat;
+	uv_idle_t	flusher;		/* sends the coalesced frames on the next turn */
 	uv_connect_t connect_req;
 	int			state;
 	int			open_handles;	/* closed when this reaches 0 */
@@ -94,6 +95,20 @@ struct cql_conn
 	int			heartbeat_timeout_ms;
 	bool		heartbeat_pending;
 	uint64_t	last_activity;	/* uv_now() of the last bytes read */
+
+	/*
+	 * Coalesced frames: a request sent with defer set waits here, and every
+	 * frame that gathers before the loop turns again goes out in one write
+	 * (one system call here, one read on the node), as gocql's write
+	 * coalescing does.  An active idle handle makes the loop's timeout 0,
+	 * so a backend about to sleep turns the loop first: nothing waits here
+	 * across a sleep.  Any frame sent without defer flushes these first,
+	 * keeping the order.  Plain TCP only.
+	 */
+	bool		defer;
+	uint8_t    *out;
+	size_t		out_len;
+	size_t		out_cap;
 
 	/* in-flight requests, by stream id, and in sending order */
 	cql__request *streams[CQL_MAX_STREAMS];
@@ -292,6 +307,7 @@ handle_closed(uv_handle_t *h)
 		if (c->arg_free)
 			c->arg_free(c->arg);
 		cql__tls_free(c->tls);
+		free(c->out);
 		free(c->server_name);
 		free(c->username);
 		free(c->password);
@@ -349,8 +365,10 @@ conn_shutdown(cql_conn *c)
 	else if (c->ready_reported && c->on_closed)
 		c->on_closed(c, c->arg);
 
+	c->out_len = 0;				/* frames not sent are failed above */
 	uv_close((uv_handle_t *) &c->timer, handle_closed);
 	uv_close((uv_handle_t *) &c->heartbeat, handle_closed);
+	uv_close((uv_handle_t *) &c->flusher, handle_closed);
 	uv_close((uv_handle_t *) &c->tcp, handle_closed);
 }
 
@@ -564,6 +582,64 @@ flush_tls(cql_conn *c, cql_error *err)
 	return CQL_OK;
 }
 
+/* Send the coalesced frames now, in one write. */
+static int
+flush_out(cql_conn *c, cql_error *err)
+{
+	int			rc = CQL_OK;
+
+	uv_idle_stop(&c->flusher);
+	if (c->out_len > 0)
+	{
+		rc = write_raw(c, c->out, c->out_len, err);
+		c->out_len = 0;
+	}
+	return rc;
+}
+
+static void
+flusher_cb(uv_idle_t *h)
+{
+	cql_conn   *c = h->data;
+	cql_error	err;
+
+	if (flush_out(c, &err) != CQL_OK)
+		conn_fail_with(c, CQL_ECONN, &err);
+}
+
+/* Keep a frame for the next turn of the loop. */
+static int
+defer_frame(cql_conn *c, const uint8_t *p, size_t n, cql_error *err)
+{
+	if (c->out_len + n > c->out_cap)
+	{
+		size_t		cap = c->out_cap ? c->out_cap : 64 * 1024;
+		uint8_t    *grown;
+
+		while (cap < c->out_len + n)
+			cap *= 2;
+		grown = realloc(c->out, cap);
+		if (grown == NULL)
+		{
+			cql_error_set(err, CQL_ENOMEM, "out of memory sending to %s", c->host);
+			return CQL_ENOMEM;
+		}
+		c->out = grown;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, p, n);
+	c->out_len += n;
+	if (!uv_is_active((uv_handle_t *) &c->flusher))
+		uv_idle_start(&c->flusher, flusher_cb);
+	return CQL_OK;
+}
+
+void
+cql__conn_set_defer(cql_conn *c, bool on)
+{
+	c->defer = on;
+}
+
 /* Send a whole frame, through TLS when the connection has it. */
 static int
 write_frame(cql_conn *c, const uint8_t *p, size_t n, cql_error *err)
@@ -571,7 +647,13 @@ write_frame(cql_conn *c, const uint8_t *p, size_t n, cql_error *err)
 	int			rc;
 
 	if (c->tls == NULL)
+	{
+		if (c->defer)
+			return defer_frame(c, p, n, err);
+		if (c->out_len > 0 && (rc = flush_out(c, err)) != CQL_OK)
+			return rc;
 		return write_raw(c, p, n, err);
+	}
 	if ((rc = cql__tls_write(c->tls, p, n, err)) != CQL_OK)
 		return rc;
 	return flush_tls(c, err);
@@ -1289,11 +1371,13 @@ cql__conn_open(cql_reactor *r, const cql__conn_config *cfg, cql_error *err)
 	uv_tcp_init(&r->loop, &c->tcp);
 	uv_timer_init(&r->loop, &c->timer);
 	uv_timer_init(&r->loop, &c->heartbeat);
+	uv_idle_init(&r->loop, &c->flusher);
+	c->flusher.data = c;
 	c->tcp.data = c;
 	c->timer.data = c;
 	c->heartbeat.data = c;
 	c->connect_req.data = c;
-	c->open_handles = 3;
+	c->open_handles = 4;
 
 	rc = uv_tcp_connect(&c->connect_req, &c->tcp, (struct sockaddr *) &addr, connect_cb);
 	if (rc < 0)
@@ -1304,6 +1388,7 @@ cql__conn_open(cql_reactor *r, const cql__conn_config *cfg, cql_error *err)
 		c->closing = true;
 		uv_close((uv_handle_t *) &c->timer, handle_closed);
 		uv_close((uv_handle_t *) &c->heartbeat, handle_closed);
+		uv_close((uv_handle_t *) &c->flusher, handle_closed);
 		uv_close((uv_handle_t *) &c->tcp, handle_closed);
 		return NULL;
 	}

@@ -103,6 +103,12 @@ extern cql_conn *cql__conn_open(cql_reactor *r, const cql__conn_config *cfg,
 extern int	cql__conn_send(cql_conn *c, cql__buf *frame, int timeout_ms,
 						   cql__response_cb cb, void *arg, cql_error *err);
 
+/*
+ * While on, frames sent on c wait for the next turn of the loop and go out
+ * together in one write (see defer_frame in conn.c).
+ */
+extern void cql__conn_set_defer(cql_conn *c, bool on);
+
 extern bool cql__conn_is_ready(const cql_conn *c);
 extern const char *cql__conn_host(const cql_conn *c);
 extern int	cql__conn_in_flight(const cql_conn *c);

@@ -591,6 +591,14 @@ typedef struct cql_query_params
 	/* send to the control connection's node only (schema agreement checks) */
 	bool		on_control;
 	/*
+	 * Coalesce: the request may wait until the event loop next turns, and
+	 * go out in one write with the others sent meanwhile (bulk writes: one
+	 * system call and one read on the node per burst, not per request).
+	 * The caller must turn the loop (cql_reactor_run, or any wait) for it
+	 * to leave; cql_reactor_timeout is 0 while something waits.
+	 */
+	bool		coalesce;
+	/*
 	 * Or to this node only, "address:port" as cql_session_host_at() writes
 	 * it (tables every node keeps for itself: system.size_estimates); no
 	 * other node is tried.  NULL: the usual plan.

@@ -800,9 +800,13 @@ attempt_done(session_request *r)
 static int
 send_attempt(session_request *r, cql_conn *c, cql__response_cb cb, cql_error *err)
 {
-	int			rc = cql__conn_send(c, &r->frame, r->session->request_timeout_ms,
-									cb, r, err);
+	int			rc;
 
+	if (r->coalesce)
+		cql__conn_set_defer(c, true);
+	rc = cql__conn_send(c, &r->frame, r->session->request_timeout_ms, cb, r, err);
+	if (r->coalesce)
+		cql__conn_set_defer(c, false);
 	if (rc == CQL_OK)
 		r->outstanding++;
 	return rc;
@@ -1356,6 +1360,7 @@ send_request(cql_session *s, cql__buf *b, cql_prepared *prepared, const char *pr
 	r->future = f;
 	r->prepare_into_cache = prepare_cql != NULL;
 	r->idempotent = params ? params->idempotent : true;
+	r->coalesce = params ? params->coalesce : false;
 	r->on_control = params ? params->on_control : false;
 	if (params && params->host)
 	{

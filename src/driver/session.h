@@ -105,6 +105,7 @@ struct session_request
 	char	   *cql;			/* for prepare_into_cache */
 	bool	   *reprepared;		/* per plan position: re-prepared there */
 	bool		idempotent;
+	bool		coalesce;		/* may wait for the loop's next turn to be sent */
 	bool		has_token;		/* route by token (a token range read) */
 	bool		targeted;		/* to hosts[target] only */
 	int			target;

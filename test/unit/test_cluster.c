@@ -1618,3 +1618,52 @@ TEST(cluster_routing_token_param)
 	cql_token_ring_free(ring);
 	cluster_stop(&e);
 }
+
+/*
+ * Coalesced requests wait in the connection's buffer until the loop turns
+ * (the loop's timeout is 0 meanwhile, so nobody sleeps on them), then go
+ * out together; a request sent without coalescing flushes them first, so
+ * the node sees every frame in the order it was sent.
+ */
+TEST(cluster_coalesced_requests_keep_order)
+{
+	cluster_env e;
+	cql_query_params p;
+	cql_future *f[11];
+	int			base;
+	int			who0;
+
+	CLUSTER_START(e, 1, 0);
+	REQUIRE(cluster_session(&e));
+	base = e.srv[0].nstreams;
+	who0 = e.srv[0].who;
+	memset(&p, 0, sizeof(p));
+	p.consistency = CQL_CONSISTENCY_LOCAL_ONE;
+	p.coalesce = true;
+	for (int i = 0; i < 10; i++)
+		f[i] = cql_session_query(e.s, "WHO", &p);
+	CHECK_INT(cql_reactor_timeout(e.r), 0);
+	f[10] = query(e.s, "WHO");
+	for (int i = 0; i < 11; i++)
+	{
+		REQUIRE_DONE(e.r, f[i]);
+		CHECK_FUTURE_RC(f[i], CQL_OK);
+		cql_future_release(f[i]);
+	}
+	CHECK_INT(e.srv[0].who - who0, 11);
+	REQUIRE(e.srv[0].nstreams - base == 11);
+	for (int i = base + 1; i < e.srv[0].nstreams; i++)
+		CHECK(e.srv[0].streams[i] > e.srv[0].streams[i - 1]);
+
+	/* coalesced alone: out on the next turn of the loop */
+	for (int i = 0; i < 5; i++)
+		f[i] = cql_session_query(e.s, "WHO", &p);
+	for (int i = 0; i < 5; i++)
+	{
+		REQUIRE_DONE(e.r, f[i]);
+		CHECK_FUTURE_RC(f[i], CQL_OK);
+		cql_future_release(f[i]);
+	}
+	CHECK_INT(e.srv[0].who - who0, 16);
+	cluster_stop(&e);
+}
