@@ -31,7 +31,7 @@
 #define CQLFDW_DEFAULT_REQUEST_TIMEOUT	12000	/* ms */
 #define CQLFDW_MAX_FETCH_SIZE			1000000
 #define CQLFDW_DEFAULT_HEARTBEAT		30000	/* ms */
-#define CQLFDW_DEFAULT_INFLIGHT			128 /* writes in flight per table */
+#define CQLFDW_DEFAULT_INFLIGHT			256 /* writes in flight per table */
 #define CQLFDW_MAX_INFLIGHT				8192
 #define CQLFDW_MAX_TTL					630720000	/* 20 years, Cassandra's limit */
 

@@ -70,6 +70,9 @@
 
 #include "cql_fdw.h"
 
+/* pipelined writes: how many are sent between two turns of the loop */
+#define COALESCE_ROWS 32
+
 /* Cassandra refuses a key component longer than this */
 #define MAX_KEY_BYTES		65535
 /* a request larger than this is refused by the server's frame limit (16 MiB) */
@@ -1138,7 +1141,14 @@ write_row(CqlModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot)
 	/* room in the window: collect what is done, wait for the oldest if full */
 	if (!st->wait_each)
 	{
-		reap(st);
+		/*
+		 * Turn the loop only every COALESCE_ROWS rows: the writes sent in
+		 * between wait in the connection's buffer and go out together
+		 * (params.coalesce below), one system call and one read on the node
+		 * for the burst instead of one per row.
+		 */
+		if (st->sent % COALESCE_ROWS == 0)
+			reap(st);
 		while (st->count >= st->window)
 		{
 			cqlfdw_wait(st->ring[st->head]);
@@ -1153,6 +1163,7 @@ write_row(CqlModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot)
 	params.values = st->values;
 	params.nvalues = st->nparams;
 	params.routing_key.len = CQL_NULL;
+	params.coalesce = !st->wait_each;
 	if (st->if_not_exists)
 		params.serial_consistency = st->serial_consistency;
 	else if (!st->counters)
