@@ -54,77 +54,12 @@
 #include "utils/uuid.h"
 
 #include "cql_fdw.h"
+#include "convert.h"
 
 static void encode_value(cql_buf *b, const cql_type *t, Oid pgtype, int32 typmod,
 						 Datum value);
 static void encode_natural(cql_buf *b, const cql_type *t, Datum value);
 static void encode_json(cql_buf *b, const cql_type *t, JsonbValue *v);
-
-/*
- * The PostgreSQL type whose Datums encode directly as CQL type t (what the
- * column reads as by default), or InvalidOid for a type cql_fdw cannot
- * write.
- */
-static Oid
-natural_type(const cql_type *t)
-{
-	switch (t->id)
-	{
-		case CQL_TYPE_ASCII:
-		case CQL_TYPE_VARCHAR:
-			return TEXTOID;
-		case CQL_TYPE_TINYINT:
-		case CQL_TYPE_SMALLINT:
-			return INT2OID;
-		case CQL_TYPE_INT:
-			return INT4OID;
-		case CQL_TYPE_BIGINT:
-		case CQL_TYPE_COUNTER:
-			return INT8OID;
-		case CQL_TYPE_VARINT:
-		case CQL_TYPE_DECIMAL:
-			return NUMERICOID;
-		case CQL_TYPE_FLOAT:
-			return FLOAT4OID;
-		case CQL_TYPE_DOUBLE:
-			return FLOAT8OID;
-		case CQL_TYPE_BOOLEAN:
-			return BOOLOID;
-		case CQL_TYPE_BLOB:
-		case CQL_TYPE_CUSTOM:
-			return BYTEAOID;
-		case CQL_TYPE_UUID:
-		case CQL_TYPE_TIMEUUID:
-			return UUIDOID;
-		case CQL_TYPE_INET:
-			return INETOID;
-		case CQL_TYPE_DATE:
-			return DATEOID;
-		case CQL_TYPE_TIME:
-			return TIMEOID;
-		case CQL_TYPE_TIMESTAMP:
-			return TIMESTAMPTZOID;
-		case CQL_TYPE_DURATION:
-			return INTERVALOID;
-		case CQL_TYPE_LIST:
-		case CQL_TYPE_SET:
-			{
-				Oid			elem = natural_type(t->sub[0]);
-
-				if (OidIsValid(elem) && !type_is_array(elem) && elem != JSONBOID)
-					return get_array_type(elem);
-				return JSONBOID;
-			}
-		case CQL_TYPE_VECTOR:
-			return t->sub[0]->id == CQL_TYPE_FLOAT ? FLOAT4ARRAYOID : JSONBOID;
-		case CQL_TYPE_MAP:
-		case CQL_TYPE_TUPLE:
-		case CQL_TYPE_UDT:
-			return JSONBOID;
-		default:
-			return InvalidOid;
-	}
-}
 
 static bool
 is_container(const cql_type *t)
@@ -411,9 +346,9 @@ encode_natural(cql_buf *b, const cql_type *t, Datum value)
 		case CQL_TYPE_LIST:
 		case CQL_TYPE_SET:
 		case CQL_TYPE_VECTOR:
-			if (natural_type(t) != JSONBOID)
+			if (cqlfdw_natural_type(t) != JSONBOID)
 			{
-				encode_value(b, t, natural_type(t), -1, value);
+				encode_value(b, t, cqlfdw_natural_type(t), -1, value);
 				return;
 			}
 			/* FALLTHROUGH */
@@ -561,7 +496,7 @@ encode_json(cql_buf *b, const cql_type *t, JsonbValue *v)
 	if (!is_container(t))
 	{
 		/* a scalar: through the natural type's input function */
-		Oid			natural = natural_type(t);
+		Oid			natural = cqlfdw_natural_type(t);
 		Oid			infunc;
 		Oid			ioparam;
 		char	   *s = json_scalar_text(t, v);
@@ -693,7 +628,7 @@ encode_json(cql_buf *b, const cql_type *t, JsonbValue *v)
 static void
 encode_value(cql_buf *b, const cql_type *t, Oid pgtype, int32 typmod, Datum value)
 {
-	Oid			natural = natural_type(t);
+	Oid			natural = cqlfdw_natural_type(t);
 
 	check_stack_depth();
 	if (!OidIsValid(natural))
