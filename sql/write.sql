@@ -453,6 +453,20 @@ COPY pp FROM stdin;
 SELECT * FROM pp ORDER BY k;
 DROP TABLE pp, fixes;
 
+-- a set nested in a UDT is stored as sent: cql_fdw sends sets sorted and
+-- without duplicates (and map keys sorted), as Cassandra keeps them, so
+-- equal values written in any order are equal there
+SELECT cql_fdw_execute('cass', 'CREATE TYPE cqlfdw_write.tagged (tags frozen<set<text>>, marks frozen<map<int, text>>)');
+SELECT cql_fdw_execute('cass', 'CREATE TABLE cqlfdw_write.nested_sets (k int PRIMARY KEY, t frozen<tagged>, l list<frozen<set<int>>>)');
+CREATE FOREIGN TABLE nested_sets (k int, t jsonb, l jsonb)
+  SERVER cass OPTIONS (keyspace 'cqlfdw_write');
+INSERT INTO nested_sets VALUES
+  (1, '{"tags": ["b", "a", "b"], "marks": {"3": "c", "-1": "z", "20": "t"}}', '[[3, -2, 3], [1]]'),
+  (2, '{"tags": ["a", "b"], "marks": {"-1": "z", "3": "c", "20": "t"}}', '[[-2, 3], [1]]');
+SELECT * FROM nested_sets ORDER BY k;
+SELECT cql_fdw_execute('cass', 'SELECT k FROM cqlfdw_write.nested_sets WHERE t = {tags: {''a'', ''b''}, marks: {-1: ''z'', 3: ''c'', 20: ''t''}} ALLOW FILTERING');
+DROP FOREIGN TABLE nested_sets;
+
 -- the statement sent is not undone by ROLLBACK
 BEGIN;
 INSERT INTO kv VALUES (424242, 1, 'kept');

@@ -727,6 +727,217 @@ cql_builder_null(cql_builder *bld)
 	return CQL_OK;
 }
 
+/* ---------- sets and maps in Cassandra's order ---------- */
+
+/*
+ * Cassandra keeps a set's elements and a map's keys sorted by the element
+ * type's comparator, without duplicates.  It puts a top-level frozen
+ * collection in that form itself, but not one nested in a tuple, a UDT or
+ * another collection: those bytes are stored as sent, and two equal sets
+ * sent in different orders would compare unequal.  So a set or map is put
+ * in canonical form here, for every element type whose order is known.
+ */
+
+/* the order class of a scalar type, or ORDER_UNKNOWN */
+enum
+{
+	ORDER_UNKNOWN,
+	ORDER_UNSIGNED,				/* bytes compared as unsigned */
+	ORDER_SIGNED,				/* a fixed-size two's complement integer */
+	ORDER_FLOAT,				/* IEEE 754, as Java's Float/Double.compare */
+	ORDER_VARINT				/* two's complement of any length */
+};
+
+static int
+order_class(const cql_type *t)
+{
+	switch (t->id)
+	{
+		case CQL_TYPE_ASCII:
+		case CQL_TYPE_VARCHAR:
+		case CQL_TYPE_BLOB:
+		case CQL_TYPE_BOOLEAN:
+		case CQL_TYPE_INET:
+		case CQL_TYPE_DATE:		/* unsigned, 2^31 = 1970-01-01 */
+		case CQL_TYPE_TIME:		/* nanoseconds, never negative */
+			return ORDER_UNSIGNED;
+		case CQL_TYPE_TINYINT:
+		case CQL_TYPE_SMALLINT:
+		case CQL_TYPE_INT:
+		case CQL_TYPE_BIGINT:
+		case CQL_TYPE_TIMESTAMP:
+			return ORDER_SIGNED;
+		case CQL_TYPE_FLOAT:
+		case CQL_TYPE_DOUBLE:
+			return ORDER_FLOAT;
+		case CQL_TYPE_VARINT:
+			return ORDER_VARINT;
+		default:
+			return ORDER_UNKNOWN;	/* uuid, timeuuid, decimal, nested values */
+	}
+}
+
+static int
+cmp_unsigned(const uint8_t *a, int32_t alen, const uint8_t *b, int32_t blen)
+{
+	int			c = memcmp(a, b, (size_t) (alen < blen ? alen : blen));
+
+	if (c != 0)
+		return c < 0 ? -1 : 1;
+	return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+/* a varint without redundant sign bytes */
+static void
+varint_trim(const uint8_t **p, int32_t *len)
+{
+	while (*len > 1 &&
+		   (((*p)[0] == 0x00 && !((*p)[1] & 0x80)) ||
+			((*p)[0] == 0xFF && ((*p)[1] & 0x80))))
+	{
+		(*p)++;
+		(*len)--;
+	}
+}
+
+static int
+compare_ordered(int cls, const uint8_t *a, int32_t alen, const uint8_t *b, int32_t blen)
+{
+	switch (cls)
+	{
+		case ORDER_UNSIGNED:
+			return cmp_unsigned(a, alen, b, blen);
+		case ORDER_SIGNED:
+			if (alen != blen || alen == 0)
+				return cmp_unsigned(a, alen, b, blen);
+			if ((a[0] ^ b[0]) & 0x80)
+				return (a[0] & 0x80) ? -1 : 1;
+			return cmp_unsigned(a, alen, b, blen);
+		case ORDER_FLOAT:
+			{
+				uint8_t		ka[8];
+				uint8_t		kb[8];
+
+				if (alen != blen || (alen != 4 && alen != 8))
+					return cmp_unsigned(a, alen, b, blen);
+				/* negative: all bits flipped; positive: the sign bit set */
+				for (int i = 0; i < alen; i++)
+				{
+					ka[i] = (a[0] & 0x80) ? (uint8_t) ~a[i] : a[i];
+					kb[i] = (b[0] & 0x80) ? (uint8_t) ~b[i] : b[i];
+				}
+				if (!(a[0] & 0x80))
+					ka[0] |= 0x80;
+				if (!(b[0] & 0x80))
+					kb[0] |= 0x80;
+				return cmp_unsigned(ka, alen, kb, blen);
+			}
+		case ORDER_VARINT:
+			{
+				bool		aneg = alen > 0 && (a[0] & 0x80);
+				bool		bneg = blen > 0 && (b[0] & 0x80);
+
+				if (aneg != bneg)
+					return aneg ? -1 : 1;
+				varint_trim(&a, &alen);
+				varint_trim(&b, &blen);
+				if (alen != blen)
+					return (alen < blen) != aneg ? -1 : 1;
+				return cmp_unsigned(a, alen, b, blen);
+			}
+	}
+	return 0;
+}
+
+typedef struct coll_entry
+{
+	const uint8_t *key;			/* the element's bytes (its length before) */
+	int32_t		keylen;
+	const uint8_t *whole;		/* the element (and a map's value), with lengths */
+	size_t		wholelen;
+	int			pos;			/* in the order sent */
+	int			cls;
+} coll_entry;
+
+static int
+entry_cmp(const void *x, const void *y)
+{
+	const coll_entry *a = x;
+	const coll_entry *b = y;
+	int			c = compare_ordered(a->cls, a->key, a->keylen, b->key, b->keylen);
+
+	if (c != 0)
+		return c;
+	return a->pos < b->pos ? -1 : a->pos > b->pos ? 1 : 0;
+}
+
+/*
+ * Sort the set or map of nelems elements (entries for a map) that fills
+ * b->data[start..b->len) after its count, drop duplicates (a map keeps the
+ * last value given for a key, as a CQL literal does) and write the count.
+ * Left as sent when the element type's order is not known here.
+ */
+static void
+canonicalize_collection(cql__buf *b, size_t start, const cql_type *t, int32_t nelems)
+{
+	int			cls = order_class(t->sub[0]);
+	bool		map = t->id == CQL_TYPE_MAP;
+	const uint8_t *p = b->data + start + 4;
+	const uint8_t *end = b->data + b->len;
+	coll_entry *e;
+	uint8_t    *out;
+	size_t		outlen = 0;
+	int32_t		kept = 0;
+
+	if (cls == ORDER_UNKNOWN || nelems < 2)
+		return;
+	e = malloc(sizeof(coll_entry) * (size_t) nelems);
+	out = malloc((size_t) (end - p));
+	if (e == NULL || out == NULL)
+	{
+		free(e);
+		free(out);
+		b->failed = true;
+		return;
+	}
+	for (int i = 0; i < nelems; i++)
+	{
+		int32_t		len;
+
+		e[i].whole = p;
+		e[i].pos = i;
+		e[i].cls = cls;
+		len = (int32_t) (((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
+						 ((uint32_t) p[2] << 8) | p[3]);
+		e[i].key = p + 4;
+		e[i].keylen = len < 0 ? 0 : len;
+		p += 4 + e[i].keylen;
+		if (map)
+		{
+			len = (int32_t) (((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
+							 ((uint32_t) p[2] << 8) | p[3]);
+			p += 4 + (len < 0 ? 0 : len);
+		}
+		e[i].wholelen = (size_t) (p - e[i].whole);
+	}
+	qsort(e, (size_t) nelems, sizeof(coll_entry), entry_cmp);
+	for (int i = 0; i < nelems; i++)
+	{
+		/* of equal keys, in the order sent: a set keeps one, a map the last */
+		if (i + 1 < nelems &&
+			compare_ordered(cls, e[i].key, e[i].keylen, e[i + 1].key, e[i + 1].keylen) == 0)
+			continue;
+		memcpy(out + outlen, e[i].whole, e[i].wholelen);
+		outlen += e[i].wholelen;
+		kept++;
+	}
+	memcpy(b->data + start + 4, out, outlen);
+	b->len = start + 4 + outlen;
+	cql__buf_patch_u32(b, start, (uint32_t) kept);
+	free(e);
+	free(out);
+}
+
 int
 cql_builder_end(cql_builder *bld)
 {
@@ -744,9 +955,17 @@ cql_builder_end(cql_builder *bld)
 			if (bld->count % 2 != 0)
 				return bld_fail(bld, CQL_EINVAL);
 			cql__buf_patch_u32(b, bld->start, (uint32_t) (bld->count / 2));
+			canonicalize_collection(b, bld->start, bld->type, bld->count / 2);
+			if (b->failed)
+				return bld_fail(bld, CQL_ENOMEM);
+			break;
+		case CQL_TYPE_SET:
+			cql__buf_patch_u32(b, bld->start, (uint32_t) bld->count);
+			canonicalize_collection(b, bld->start, bld->type, bld->count);
+			if (b->failed)
+				return bld_fail(bld, CQL_ENOMEM);
 			break;
 		case CQL_TYPE_LIST:
-		case CQL_TYPE_SET:
 			cql__buf_patch_u32(b, bld->start, (uint32_t) bld->count);
 			break;
 		case CQL_TYPE_TUPLE:

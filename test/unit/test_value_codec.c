@@ -1937,3 +1937,203 @@ TEST(codec_rows_custom_types)
 	fx_free(&udt);
 	fx_free(&body);
 }
+
+/* ---------- sets and maps in Cassandra's order ---------- */
+
+/* the ints of a set<int> or the keys of a map<int, int> built at b's start */
+static int
+collection_ints(cql_buf *b, int32_t *out, int max, bool map)
+{
+	cql_slice	s = cql_buf_slice(b, 0);
+	cql_type   *t = map ? T_MAP(ty(CQL_TYPE_INT), ty(CQL_TYPE_INT)) : T_SET(ty(CQL_TYPE_INT));
+	cql_iter	it;
+	cql_slice	e;
+	int			n = 0;
+
+	if (cql_iter_begin(s, t, &it) != CQL_OK)
+		return -1;
+	while (cql_iter_next(&it, &e) == 1 && n < max)
+	{
+		if (cql_decode_int(e, &out[n]) != CQL_OK)
+			return -1;
+		n++;
+		if (map && cql_iter_next(&it, &e) != 1)
+			return -1;
+		if (map && n <= max && cql_decode_int(e, &out[max + n - 1]) != CQL_OK)
+			return -1;
+	}
+	return n;
+}
+
+/*
+ * A set is sent sorted by its element type's order without duplicates, a
+ * map by its keys with the last value of a repeated key: Cassandra stores a
+ * set nested in a UDT or another collection as sent, so equal sets must be
+ * sent alike.
+ */
+TEST(builder_set_sorted_and_unique)
+{
+	cql_type   *t = T_SET(ty(CQL_TYPE_INT));
+	cql_buf    *b = cql_buf_new();
+	cql_builder bld;
+	const int32_t in[] = {5, -1, 300, 5, INT32_MIN, 0, -1, INT32_MAX};
+	int32_t		got[16];
+
+	REQUIRE(b != NULL);
+	CHECK_INT(cql_builder_begin(&bld, b, t), CQL_OK);
+	for (int i = 0; i < 8; i++)
+	{
+		CHECK_INT(cql_builder_elem_begin(&bld), CQL_OK);
+		CHECK_INT(cql_encode_int(b, in[i]), CQL_OK);
+		CHECK_INT(cql_builder_elem_end(&bld), CQL_OK);
+	}
+	CHECK_INT(cql_builder_end(&bld), CQL_OK);
+	REQUIRE(collection_ints(b, got, 8, false) == 6);
+	CHECK_INT(got[0], INT32_MIN);
+	CHECK_INT(got[1], -1);
+	CHECK_INT(got[2], 0);
+	CHECK_INT(got[3], 5);
+	CHECK_INT(got[4], 300);
+	CHECK_INT(got[5], INT32_MAX);
+	cql_buf_free(b);
+}
+
+TEST(builder_map_sorted_last_value_wins)
+{
+	cql_type   *t = T_MAP(ty(CQL_TYPE_INT), ty(CQL_TYPE_INT));
+	cql_buf    *b = cql_buf_new();
+	cql_builder bld;
+	const int32_t kv[][2] = {{3, 30}, {-7, 70}, {3, 31}, {1, 10}};
+	int32_t		got[16];
+
+	REQUIRE(b != NULL);
+	CHECK_INT(cql_builder_begin(&bld, b, t), CQL_OK);
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 2; j++)
+		{
+			CHECK_INT(cql_builder_elem_begin(&bld), CQL_OK);
+			CHECK_INT(cql_encode_int(b, kv[i][j]), CQL_OK);
+			CHECK_INT(cql_builder_elem_end(&bld), CQL_OK);
+		}
+	CHECK_INT(cql_builder_end(&bld), CQL_OK);
+	REQUIRE(collection_ints(b, got, 8, true) == 3);
+	CHECK_INT(got[0], -7);
+	CHECK_INT(got[1], 1);
+	CHECK_INT(got[2], 3);
+	CHECK_INT(got[8], 70);
+	CHECK_INT(got[9], 10);
+	CHECK_INT(got[10], 31);
+	cql_buf_free(b);
+}
+
+/* text by its UTF-8 bytes, doubles as Java compares them, varints by value */
+TEST(builder_set_orders_text_double_varint)
+{
+	cql_buf    *b = cql_buf_new();
+	cql_builder bld;
+	cql_iter	it;
+	cql_slice	e;
+	const char *words[] = {"b", "\xc3\xa9", "B", "", "ab", "b"};
+	const double dv[] = {1.5, -0.0, 0.0, -2.0, 1e300, -1e-300};
+	const double dwant[] = {-2.0, -1e-300, -0.0, 0.0, 1.5, 1e300};
+	/* 256, -1, 0, -129 (FF7F), 1 sent with a redundant sign byte (0001) */
+	const char *vi[] = {"\x01\x00", "\xff", "\x00", "\xff\x7f", "\x00\x01"};
+	const int	vlen[] = {2, 1, 1, 2, 2};
+	const char *vwant[] = {"\xff\x7f", "\xff", "\x00", "\x00\x01", "\x01\x00"};
+	const int	vwlen[] = {2, 1, 1, 2, 2};
+	cql_type   *st = T_SET(ty(CQL_TYPE_VARCHAR));
+	cql_type   *dt = T_SET(ty(CQL_TYPE_DOUBLE));
+	cql_type   *vt = T_SET(ty(CQL_TYPE_VARINT));
+	int			n;
+
+	REQUIRE(b != NULL);
+	CHECK_INT(cql_builder_begin(&bld, b, st), CQL_OK);
+	for (int i = 0; i < 6; i++)
+		CHECK_INT(cql_builder_value(&bld, (cql_slice) {(const uint8_t *) words[i], (int32_t) strlen(words[i])}), CQL_OK);
+	CHECK_INT(cql_builder_end(&bld), CQL_OK);
+	REQUIRE(cql_iter_begin(cql_buf_slice(b, 0), st, &it) == CQL_OK);
+	{
+		const char *want[] = {"", "B", "ab", "b", "\xc3\xa9"};
+
+		n = 0;
+		while (cql_iter_next(&it, &e) == 1)
+		{
+			REQUIRE(n < 5);
+			CHECK_MEM(e.data, (size_t) e.len, want[n], strlen(want[n]));
+			n++;
+		}
+		CHECK_INT(n, 5);
+	}
+
+	cql_buf_reset(b);
+	CHECK_INT(cql_builder_begin(&bld, b, dt), CQL_OK);
+	for (int i = 0; i < 6; i++)
+	{
+		CHECK_INT(cql_builder_elem_begin(&bld), CQL_OK);
+		CHECK_INT(cql_encode_double(b, dv[i]), CQL_OK);
+		CHECK_INT(cql_builder_elem_end(&bld), CQL_OK);
+	}
+	CHECK_INT(cql_builder_end(&bld), CQL_OK);
+	REQUIRE(cql_iter_begin(cql_buf_slice(b, 0), dt, &it) == CQL_OK);
+	n = 0;
+	while (cql_iter_next(&it, &e) == 1)
+	{
+		double		d;
+
+		REQUIRE(n < 6);
+		CHECK_INT(cql_decode_double(e, &d), CQL_OK);
+		CHECK(memcmp(&d, &dwant[n], sizeof(double)) == 0);
+		n++;
+	}
+	CHECK_INT(n, 6);
+
+	cql_buf_reset(b);
+	CHECK_INT(cql_builder_begin(&bld, b, vt), CQL_OK);
+	for (int i = 0; i < 5; i++)
+		CHECK_INT(cql_builder_value(&bld, (cql_slice) {(const uint8_t *) vi[i], vlen[i]}), CQL_OK);
+	CHECK_INT(cql_builder_end(&bld), CQL_OK);
+	REQUIRE(cql_iter_begin(cql_buf_slice(b, 0), vt, &it) == CQL_OK);
+	n = 0;
+	while (cql_iter_next(&it, &e) == 1)
+	{
+		REQUIRE(n < 5);
+		CHECK_MEM(e.data, (size_t) e.len, vwant[n], (size_t) vwlen[n]);
+		n++;
+	}
+	CHECK_INT(n, 5);
+	cql_buf_free(b);
+}
+
+/* a list keeps its order and its duplicates */
+TEST(builder_list_order_kept)
+{
+	cql_type   *t = T_LIST(ty(CQL_TYPE_INT));
+	cql_buf    *b = cql_buf_new();
+	cql_builder bld;
+	cql_iter	it;
+	cql_slice	e;
+	const int32_t in[] = {3, 1, 3};
+	int			n = 0;
+
+	REQUIRE(b != NULL);
+	CHECK_INT(cql_builder_begin(&bld, b, t), CQL_OK);
+	for (int i = 0; i < 3; i++)
+	{
+		CHECK_INT(cql_builder_elem_begin(&bld), CQL_OK);
+		CHECK_INT(cql_encode_int(b, in[i]), CQL_OK);
+		CHECK_INT(cql_builder_elem_end(&bld), CQL_OK);
+	}
+	CHECK_INT(cql_builder_end(&bld), CQL_OK);
+	REQUIRE(cql_iter_begin(cql_buf_slice(b, 0), t, &it) == CQL_OK);
+	while (cql_iter_next(&it, &e) == 1)
+	{
+		int32_t		v;
+
+		REQUIRE(n < 3);
+		CHECK_INT(cql_decode_int(e, &v), CQL_OK);
+		CHECK_INT(v, in[n]);
+		n++;
+	}
+	CHECK_INT(n, 3);
+	cql_buf_free(b);
+}
