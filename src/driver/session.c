@@ -1234,6 +1234,15 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 		request_finish(r, CQL_EPROTO, &e, NULL);
 		return;
 	}
+	if (r->prepare_into_cache && resp->kind != CQL_RESULT_PREPARED)
+	{
+		/* a PREPARE answered with another kind of result: no statement to use */
+		cql_error_set(&e, CQL_EPROTO, "%s answered PREPARE with a result of kind %d, not a prepared statement",
+					  cql__conn_host(c), resp->kind);
+		cql_result_free(resp);
+		request_finish(r, CQL_EPROTO, &e, NULL);
+		return;
+	}
 	if (r->prepare_into_cache && resp->kind == CQL_RESULT_PREPARED)
 	{
 		cql_prepared *p = cql__pcache_insert(&s->prepared, r->cql, resp);

@@ -733,6 +733,11 @@ handle_prepare(fake_client *cl, int16_t stream, const uint8_t *p, size_t n)
 	memcpy(q, p + 4, (size_t) qlen);
 	q[qlen] = '\0';
 	snprintf(srv->last_prepare, sizeof(srv->last_prepare), "%s", q);
+	if (srv->prepare_void)
+	{
+		send_void(cl, stream);
+		return;
+	}
 	stmt_id(q, id);
 	if (!srv->forget_prepared && stmt_find(srv, id, 16) == NULL &&
 		srv->nstmts < FAKE_MAX_PREPARED)

@@ -121,6 +121,7 @@ typedef struct fake_server
 	int			self;
 	int		   *error_budget;	/* UNAVAIL etc. fail while > 0 (may be shared) */
 	bool		forget_prepared;	/* answer PREPARE but never remember it */
+	bool		prepare_void;	/* answer PREPARE with a Void result */
 	int		   *exec_error_budget;	/* EXECUTEs of known statements get
 									 * Unavailable while > 0 (may be shared) */
 	bool		ignore_heartbeats;	/* leave OPTIONS after STARTUP unanswered */

@@ -1667,3 +1667,34 @@ TEST(cluster_coalesced_requests_keep_order)
 	CHECK_INT(e.srv[0].who - who0, 16);
 	cluster_stop(&e);
 }
+
+/* a PREPARE answered with something else than a statement is an error, not a statement */
+TEST(cluster_prepare_answered_void)
+{
+	cluster_env e;
+	cql_future *f;
+
+	CLUSTER_START(e, 1, 0);
+	REQUIRE(cluster_session(&e));
+	e.srv[0].prepare_void = true;
+	f = cql_session_prepare_cached(e.s, Q_SELECT);
+	REQUIRE_DONE(e.r, f);
+	CHECK_FUTURE_RC(f, CQL_EPROTO);
+	CHECK(cql_future_take_prepared(f) == NULL);
+	CHECK(strstr(cql_future_error(f)->message, "not a prepared statement") != NULL);
+	cql_future_release(f);
+	/* and nothing was cached: once the node answers, the statement is prepared */
+	e.srv[0].prepare_void = false;
+	f = cql_session_prepare_cached(e.s, Q_SELECT);
+	REQUIRE_DONE(e.r, f);
+	CHECK_FUTURE_RC(f, CQL_OK);
+	{
+		cql_prepared *p = cql_future_take_prepared(f);
+
+		CHECK(p != NULL);
+		if (p)
+			cql_prepared_release(p);
+	}
+	cql_future_release(f);
+	cluster_stop(&e);
+}
