@@ -1237,8 +1237,11 @@ request_response(cql_conn *c, void *arg, int rc, cql_response *resp,
 	if (r->prepare_into_cache && resp->kind != CQL_RESULT_PREPARED)
 	{
 		/* a PREPARE answered with another kind of result: no statement to use */
-		cql_error_set(&e, CQL_EPROTO, "%s answered PREPARE with a result of kind %d, not a prepared statement",
-					  cql__conn_host(c), resp->kind);
+		cql_error_set(&e, CQL_EPROTO, "Cassandra answered PREPARE with a %s result, not a prepared statement",
+					  resp->kind == CQL_RESULT_VOID ? "Void" :
+					  resp->kind == CQL_RESULT_ROWS ? "Rows" :
+					  resp->kind == CQL_RESULT_SET_KEYSPACE ? "Set_keyspace" :
+					  resp->kind == CQL_RESULT_SCHEMA_CHANGE ? "Schema_change" : "unknown");
 		cql_result_free(resp);
 		request_finish(r, CQL_EPROTO, &e, NULL);
 		return;
