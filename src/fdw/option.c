@@ -108,11 +108,10 @@ static const CqlOption valid_options[] = {
 };
 
 static int	parse_int_option(DefElem *def, int min, int max);
-static int	parse_consistency(DefElem *def);
-static int	parse_write_consistency(DefElem *def);
-static int	parse_serial_consistency(DefElem *def);
+static int	parse_consistency(DefElem *def, OptionKind kind);
 static CqlTlsMode parse_tls_mode(DefElem *def);
-static void check_option_value(const CqlOption *opt, DefElem *def);
+static int	option_value(const CqlOption *opt, DefElem *def);
+static int	option_int(DefElem *def, Oid context);
 
 PG_FUNCTION_INFO_V1(cql_fdw_validator);
 
@@ -157,14 +156,19 @@ cql_fdw_validator(PG_FUNCTION_ARGS)
 					 ? errhint("Valid options in this context are: %s.", buf.data)
 					 : errhint("There are no valid options in this context.")));
 		}
-		check_option_value(found, def);
+		(void) option_value(found, def);
 	}
 
 	PG_RETURN_VOID();
 }
 
-static void
-check_option_value(const CqlOption *opt, DefElem *def)
+/*
+ * Check the value of option opt and return it parsed: an integer, a
+ * consistency level, a boolean (0 or 1) or a TLS mode; 0 for text.  The
+ * validator and the lookups below share it, so a range is written once.
+ */
+static int
+option_value(const CqlOption *opt, DefElem *def)
 {
 	const char *value = defGetString(def);
 
@@ -173,42 +177,28 @@ check_option_value(const CqlOption *opt, DefElem *def)
 		case OPT_STRING:
 			break;
 		case OPT_PORT:
-			(void) parse_int_option(def, 1, 65535);
-			break;
+			return parse_int_option(def, 1, 65535);
 		case OPT_MILLISECONDS:
-			(void) parse_int_option(def, 1, INT_MAX);
-			break;
+			return parse_int_option(def, 1, INT_MAX);
 		case OPT_FETCH_SIZE:
-			(void) parse_int_option(def, 1, CQLFDW_MAX_FETCH_SIZE);
-			break;
+			return parse_int_option(def, 1, CQLFDW_MAX_FETCH_SIZE);
 		case OPT_MILLISECONDS_OR_ZERO:
-			(void) parse_int_option(def, 0, INT_MAX);
-			break;
+			return parse_int_option(def, 0, INT_MAX);
 		case OPT_SPECULATIVE_MAX:
-			(void) parse_int_option(def, 1, 10);
-			break;
+			return parse_int_option(def, 1, 10);
 		case OPT_CONSISTENCY:
-			(void) parse_consistency(def);
-			break;
 		case OPT_WRITE_CONSISTENCY:
-			(void) parse_write_consistency(def);
-			break;
 		case OPT_SERIAL_CONSISTENCY:
-			(void) parse_serial_consistency(def);
-			break;
+			return parse_consistency(def, opt->kind);
 		case OPT_BOOLEAN:
-			(void) defGetBoolean(def);
-			break;
+			return defGetBoolean(def);
 		case OPT_TTL:
 			/* Cassandra's limit: 20 years */
-			(void) parse_int_option(def, 0, CQLFDW_MAX_TTL);
-			break;
+			return parse_int_option(def, 0, CQLFDW_MAX_TTL);
 		case OPT_INFLIGHT:
-			(void) parse_int_option(def, 1, CQLFDW_MAX_INFLIGHT);
-			break;
+			return parse_int_option(def, 1, CQLFDW_MAX_INFLIGHT);
 		case OPT_KEY_POSITION:
-			(void) parse_int_option(def, 1, 64);
-			break;
+			return parse_int_option(def, 1, 64);
 		case OPT_CLUSTERING_ORDER:
 			if (pg_strcasecmp(value, "asc") != 0 && pg_strcasecmp(value, "desc") != 0)
 				ereport(ERROR,
@@ -224,8 +214,7 @@ check_option_value(const CqlOption *opt, DefElem *def)
 						 errhint("Valid values are none and lz4.")));
 			break;
 		case OPT_TLS_MODE:
-			(void) parse_tls_mode(def);
-			break;
+			return parse_tls_mode(def);
 		case OPT_FILE:
 			if (!superuser())
 				ereport(ERROR,
@@ -246,7 +235,7 @@ check_option_value(const CqlOption *opt, DefElem *def)
 							(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 							 errmsg("password_required=false is superuser-only"),
 							 errhint("User mappings with the password_required option set to false may only be created or modified by the superuser.")));
-				break;
+				return required;
 			}
 		case OPT_IDENTIFIER:
 			if (value[0] == '\0')
@@ -271,6 +260,18 @@ check_option_value(const CqlOption *opt, DefElem *def)
 				break;
 			}
 	}
+	return 0;
+}
+
+/* The parsed value of an option of catalog context (see option_value). */
+static int
+option_int(DefElem *def, Oid context)
+{
+	for (const CqlOption *opt = valid_options; opt->keyword; opt++)
+		if (opt->context == context && strcmp(opt->keyword, def->defname) == 0)
+			return option_value(opt, def);
+	elog(ERROR, "unknown option \"%s\"", def->defname);
+	return 0;					/* keep the compiler quiet */
 }
 
 static int
@@ -290,48 +291,40 @@ parse_int_option(DefElem *def, int min, int max)
 	return (int) v;
 }
 
+/*
+ * A consistency level valid for kind: reads take neither ANY nor the serial
+ * levels; writes take ANY but no serial level (those only apply to the
+ * Paxos phase of conditional writes); serial_consistency only those two.
+ */
 static int
-parse_consistency(DefElem *def)
+parse_consistency(DefElem *def, OptionKind kind)
 {
 	const char *value = defGetString(def);
 	int			cl = cql_consistency_from_name(value);
+	bool		serial = cl == CQL_CONSISTENCY_SERIAL || cl == CQL_CONSISTENCY_LOCAL_SERIAL;
+	bool		ok;
+	const char *valid;
 
-	/* reads cannot use ANY, and serial levels are for conditional updates */
-	if (cl < 0 || cl == CQL_CONSISTENCY_ANY ||
-		cl == CQL_CONSISTENCY_SERIAL || cl == CQL_CONSISTENCY_LOCAL_SERIAL)
+	switch (kind)
+	{
+		case OPT_SERIAL_CONSISTENCY:
+			ok = serial;
+			valid = "SERIAL and LOCAL_SERIAL";
+			break;
+		case OPT_WRITE_CONSISTENCY:
+			ok = cl >= 0 && !serial;
+			valid = "ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE";
+			break;
+		default:
+			ok = cl >= 0 && !serial && cl != CQL_CONSISTENCY_ANY;
+			valid = "ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE";
+			break;
+	}
+	if (!ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, value),
-				 errhint("Valid values are ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE.")));
-	return cl;
-}
-
-static int
-parse_write_consistency(DefElem *def)
-{
-	const char *value = defGetString(def);
-	int			cl = cql_consistency_from_name(value);
-
-	/* serial levels only apply to the Paxos phase of conditional writes */
-	if (cl < 0 || cl == CQL_CONSISTENCY_SERIAL || cl == CQL_CONSISTENCY_LOCAL_SERIAL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, value),
-				 errhint("Valid values are ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE.")));
-	return cl;
-}
-
-static int
-parse_serial_consistency(DefElem *def)
-{
-	const char *value = defGetString(def);
-	int			cl = cql_consistency_from_name(value);
-
-	if (cl != CQL_CONSISTENCY_SERIAL && cl != CQL_CONSISTENCY_LOCAL_SERIAL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, value),
-				 errhint("Valid values are SERIAL and LOCAL_SERIAL.")));
+				 errhint("Valid values are %s.", valid)));
 	return cl;
 }
 
@@ -388,39 +381,39 @@ cqlfdw_server_options(ForeignServer *server, UserMapping *user,
 		if (strcmp(def->defname, "hosts") == 0)
 			opts->hosts = defGetString(def);
 		else if (strcmp(def->defname, "port") == 0)
-			opts->port = parse_int_option(def, 1, 65535);
+			opts->port = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "local_dc") == 0)
 			opts->local_dc = defGetString(def);
 		else if (strcmp(def->defname, "connect_timeout") == 0)
-			opts->connect_timeout = parse_int_option(def, 1, INT_MAX);
+			opts->connect_timeout = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "request_timeout") == 0)
-			opts->request_timeout = parse_int_option(def, 1, INT_MAX);
+			opts->request_timeout = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "fetch_size") == 0)
-			opts->fetch_size = parse_int_option(def, 1, CQLFDW_MAX_FETCH_SIZE);
+			opts->fetch_size = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "read_consistency") == 0)
-			opts->read_consistency = parse_consistency(def);
+			opts->read_consistency = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "write_consistency") == 0)
-			opts->write_consistency = parse_write_consistency(def);
+			opts->write_consistency = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "serial_consistency") == 0)
-			opts->serial_consistency = parse_serial_consistency(def);
+			opts->serial_consistency = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "async_capable") == 0)
-			opts->async_capable = defGetBoolean(def);
+			opts->async_capable = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "direct_modify") == 0)
-			opts->direct_modify = defGetBoolean(def);
+			opts->direct_modify = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "inflight_writes") == 0)
-			opts->inflight_writes = parse_int_option(def, 1, CQLFDW_MAX_INFLIGHT);
+			opts->inflight_writes = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "updatable") == 0)
-			opts->updatable = defGetBoolean(def);
+			opts->updatable = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "heartbeat_interval") == 0)
-			opts->heartbeat_interval = parse_int_option(def, 1, INT_MAX);
+			opts->heartbeat_interval = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "speculative_delay") == 0)
-			opts->speculative_delay = parse_int_option(def, 0, INT_MAX);
+			opts->speculative_delay = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "speculative_max") == 0)
-			opts->speculative_max = parse_int_option(def, 1, 10);
+			opts->speculative_max = option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "compression") == 0)
 			opts->compression = strcmp(defGetString(def), "lz4") == 0;
 		else if (strcmp(def->defname, "tls") == 0)
-			opts->tls = parse_tls_mode(def);
+			opts->tls = (CqlTlsMode) option_int(def, ForeignServerRelationId);
 		else if (strcmp(def->defname, "tls_ca_file") == 0)
 			opts->tls_ca_file = defGetString(def);
 		else if (strcmp(def->defname, "tls_cert_file") == 0)
@@ -471,25 +464,25 @@ cqlfdw_table_options(Oid relid, const CqlServerOptions *server,
 		else if (strcmp(def->defname, "table") == 0)
 			opts->table = defGetString(def);
 		else if (strcmp(def->defname, "fetch_size") == 0)
-			opts->fetch_size = parse_int_option(def, 1, CQLFDW_MAX_FETCH_SIZE);
+			opts->fetch_size = option_int(def, ForeignTableRelationId);
 		else if (strcmp(def->defname, "read_consistency") == 0)
-			opts->read_consistency = parse_consistency(def);
+			opts->read_consistency = option_int(def, ForeignTableRelationId);
 		else if (strcmp(def->defname, "write_consistency") == 0)
-			opts->write_consistency = parse_write_consistency(def);
+			opts->write_consistency = option_int(def, ForeignTableRelationId);
 		else if (strcmp(def->defname, "serial_consistency") == 0)
-			opts->serial_consistency = parse_serial_consistency(def);
+			opts->serial_consistency = option_int(def, ForeignTableRelationId);
 		else if (strcmp(def->defname, "allow_filtering") == 0)
-			opts->allow_filtering = defGetBoolean(def);
+			opts->allow_filtering = option_int(def, ForeignTableRelationId);
 		else if (strcmp(def->defname, "async_capable") == 0)
-			opts->async_capable = defGetBoolean(def);
+			opts->async_capable = option_int(def, ForeignTableRelationId);
 		else if (strcmp(def->defname, "direct_modify") == 0)
-			opts->direct_modify = defGetBoolean(def);
+			opts->direct_modify = option_int(def, ForeignTableRelationId);
 		else if (strcmp(def->defname, "inflight_writes") == 0)
-			opts->inflight_writes = parse_int_option(def, 1, CQLFDW_MAX_INFLIGHT);
+			opts->inflight_writes = option_int(def, ForeignTableRelationId);
 		else if (strcmp(def->defname, "updatable") == 0)
-			opts->updatable = defGetBoolean(def);
+			opts->updatable = option_int(def, ForeignTableRelationId);
 		else if (strcmp(def->defname, "ttl") == 0)
-			opts->ttl = parse_int_option(def, 0, CQLFDW_MAX_TTL);
+			opts->ttl = option_int(def, ForeignTableRelationId);
 	}
 	if (opts->keyspace == NULL)
 		ereport(ERROR,
