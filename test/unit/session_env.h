@@ -1,9 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * session_env.h
- *		  Helpers of the session tests (test_prepared.c, test_cluster.c,
+ *		  Helpers of the connection and session tests (test_conn.c,
+ *		  test_prepared.c, test_cluster.c, test_speculative.c,
  *		  test_transport.c): running the reactor as the FDW does, with every
- *		  wait bounded by a wall-clock limit, and checking futures.
+ *		  wait bounded by a wall-clock limit, checking futures, and the token
+ *		  owners of a fake cluster.
  *
  * IDENTIFICATION
  *		  test/unit/session_env.h
@@ -231,6 +233,45 @@ single_stop(single_env *e)
 		test_fail(__FILE__, __LINE__, "the fake server did not close");
 	cql_reactor_free(e->r);
 	e->r = NULL;
+}
+
+/* the token of an int partition key (its 4 bytes) */
+static inline int64_t
+key_token(int32_t k, uint8_t kb[4])
+{
+	kb[0] = (uint8_t) ((uint32_t) k >> 24);
+	kb[1] = (uint8_t) ((uint32_t) k >> 16);
+	kb[2] = (uint8_t) ((uint32_t) k >> 8);
+	kb[3] = (uint8_t) k;
+	return cql_murmur3_token(kb, 4);
+}
+
+/* the node owning token t: the first node token >= t, else the smallest */
+static inline int
+owner_of(const fake_cluster *c, int64_t t)
+{
+	int			best = -1;
+	int64_t		best_tok = 0;
+	int			first = -1;
+	int64_t		first_tok = INT64_MAX;
+
+	for (int i = 0; i < c->nnodes; i++)
+		for (int j = 0; j < c->nodes[i].ntokens; j++)
+		{
+			int64_t		tok = c->nodes[i].tokens[j];
+
+			if (tok >= t && (best < 0 || tok < best_tok))
+			{
+				best = i;
+				best_tok = tok;
+			}
+			if (first < 0 || tok < first_tok)
+			{
+				first = i;
+				first_tok = tok;
+			}
+		}
+	return best >= 0 ? best : first;
 }
 
 #endif							/* UNIT_SESSION_ENV_H */

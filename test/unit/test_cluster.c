@@ -143,45 +143,6 @@ cluster_stop(cluster_env *e)
 		} \
 	} while (0)
 
-/* the token of an int partition key (its 4 bytes) */
-static int64_t
-key_token(int32_t k, uint8_t kb[4])
-{
-	kb[0] = (uint8_t) ((uint32_t) k >> 24);
-	kb[1] = (uint8_t) ((uint32_t) k >> 16);
-	kb[2] = (uint8_t) ((uint32_t) k >> 8);
-	kb[3] = (uint8_t) k;
-	return cql_murmur3_token(kb, 4);
-}
-
-/* the node owning token t: the first node token >= t, else the smallest */
-static int
-owner_of(const fake_cluster *c, int64_t t)
-{
-	int			best = -1;
-	int64_t		best_tok = 0;
-	int			first = -1;
-	int64_t		first_tok = INT64_MAX;
-
-	for (int i = 0; i < c->nnodes; i++)
-		for (int j = 0; j < c->nodes[i].ntokens; j++)
-		{
-			int64_t		tok = c->nodes[i].tokens[j];
-
-			if (tok >= t && (best < 0 || tok < best_tok))
-			{
-				best = i;
-				best_tok = tok;
-			}
-			if (first < 0 || tok < first_tok)
-			{
-				first = i;
-				first_tok = tok;
-			}
-		}
-	return best >= 0 ? best : first;
-}
-
 /* a key whose token node owns, from 'from' on; -1 if none below 100000 */
 static int32_t
 key_owned_by(const fake_cluster *c, int node, int32_t from)

@@ -9,66 +9,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "harness.h"
-#include "fake_server.h"
-#include "conn.h"
-
-#include <poll.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-
-/* generous: valgrind is slow, and no wait should take near this */
-#define WAIT_LIMIT_MS 10000
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
-/* Run the reactor as the FDW would (poll its fd, then run once) until
- * cond(arg) holds or limit_ms pass. */
-static bool
-run_until(cql_reactor *r, bool (*cond) (void *), void *arg, int limit_ms)
-{
-	uint64_t	end = now_ms() + (uint64_t) limit_ms;
-
-	for (;;)
-	{
-		struct pollfd pfd;
-		int			timeout;
-
-		cql_reactor_run(r);
-		if (cond(arg))
-			return true;
-		if (now_ms() >= end)
-			return false;
-		timeout = cql_reactor_timeout(r);
-		if (timeout < 0 || timeout > 10)
-			timeout = 10;
-		pfd.fd = cql_reactor_fd(r);
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		(void) poll(&pfd, 1, timeout);
-	}
-}
-
-static bool
-future_done(void *arg)
-{
-	return cql_future_done(arg);
-}
-
-static bool
-never(void *arg)
-{
-	(void) arg;
-	return false;
-}
+#include "session_env.h"
 
 typedef struct
 {
@@ -96,12 +37,6 @@ in_flight_is(void *arg)
 	inflight_wait *w = arg;
 
 	return cql_session_in_flight(w->s) == w->n;
-}
-
-static bool
-server_closed(void *arg)
-{
-	return ((fake_server *) arg)->open_handles == 0;
 }
 
 static bool
@@ -197,34 +132,6 @@ connect_session(env *e)
 		test_fail(__FILE__, __LINE__, "connect: %s", cql_future_error(f)->message);
 	cql_future_release(f);
 	return ok;
-}
-
-static cql_future *
-query(cql_session *s, const char *q)
-{
-	cql_query_params p;
-
-	memset(&p, 0, sizeof(p));
-	p.consistency = CQL_CONSISTENCY_LOCAL_ONE;
-	return cql_session_query(s, q, &p);
-}
-
-/* the int of a one-row, one-column result, or INT32_MIN */
-static int32_t
-single_int(cql_future *f)
-{
-	cql_result *res = cql_future_result(f);
-	cql_row_cursor cur;
-	cql_slice	c[1];
-	int32_t		v;
-
-	if (res == NULL || cql_result_kind(res) != CQL_RESULT_ROWS ||
-		cql_result_column_count(res) != 1)
-		return INT32_MIN;
-	cql_result_rows(res, &cur);
-	if (cql_row_next(&cur, c) != 1 || cql_decode_int(c[0], &v) != CQL_OK)
-		return INT32_MIN;
-	return v;
 }
 
 #define ENV_START(e) \
