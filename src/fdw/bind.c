@@ -61,23 +61,6 @@ static void encode_value(cql_buf *b, const cql_type *t, Oid pgtype, int32 typmod
 static void encode_natural(cql_buf *b, const cql_type *t, Datum value);
 static void encode_json(cql_buf *b, const cql_type *t, JsonbValue *v);
 
-static bool
-is_container(const cql_type *t)
-{
-	switch (t->id)
-	{
-		case CQL_TYPE_LIST:
-		case CQL_TYPE_SET:
-		case CQL_TYPE_MAP:
-		case CQL_TYPE_TUPLE:
-		case CQL_TYPE_UDT:
-		case CQL_TYPE_VECTOR:
-			return true;
-		default:
-			return false;
-	}
-}
-
 /* the CQL type as CQL writes it, for messages */
 char *
 cqlfdw_bind_type_text(const cql_type *t)
@@ -493,7 +476,7 @@ encode_json(cql_buf *b, const cql_type *t, JsonbValue *v)
 	is_array = v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data);
 	is_object = v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data);
 
-	if (!is_container(t))
+	if (!cqlfdw_is_container(t))
 	{
 		/* a scalar: through the natural type's input function */
 		Oid			natural = cqlfdw_natural_type(t);
@@ -563,7 +546,7 @@ encode_json(cql_buf *b, const cql_type *t, JsonbValue *v)
 			{
 				if (tok == WJB_KEY)
 				{
-					if (is_container(t->sub[0]))
+					if (cqlfdw_is_container(t->sub[0]))
 						cannot_hold(ERRCODE_FDW_INVALID_DATA_TYPE, t, "a JSON object",
 									"cql_fdw writes maps whose keys are scalars.");
 					check_rc(cql_builder_elem_begin(&bld), t, "JSON object");
@@ -637,7 +620,7 @@ encode_value(cql_buf *b, const cql_type *t, Oid pgtype, int32 typmod, Datum valu
 				 errmsg("cql_fdw cannot write Cassandra type %s", cqlfdw_bind_type_text(t))));
 
 	/* the natural type, and the integers of any width */
-	if (pgtype == natural && !(type_is_array(pgtype) && is_container(t)))
+	if (pgtype == natural && !(type_is_array(pgtype) && cqlfdw_is_container(t)))
 	{
 		encode_natural(b, t, value);
 		return;
@@ -677,7 +660,7 @@ encode_value(cql_buf *b, const cql_type *t, Oid pgtype, int32 typmod, Datum valu
 	}
 
 	/* containers from arrays, composites and JSON */
-	if (is_container(t))
+	if (cqlfdw_is_container(t))
 	{
 		if ((t->id == CQL_TYPE_LIST || t->id == CQL_TYPE_SET || t->id == CQL_TYPE_VECTOR) &&
 			type_is_array(pgtype))

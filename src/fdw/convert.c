@@ -195,8 +195,9 @@ cqlfdw_natural_type(const cql_type *t)
 	}
 }
 
-static bool
-is_container(const cql_type *t)
+/* a collection, tuple, UDT or vector: a value with values inside */
+bool
+cqlfdw_is_container(const cql_type *t)
 {
 	switch (t->id)
 	{
@@ -275,7 +276,7 @@ scalar_targets(const cql_type *t, Oid *out)
 			out[n++] = CIDROID;
 			break;
 		default:
-			if (!is_container(t) && OidIsValid(cqlfdw_natural_type(t)))
+			if (!cqlfdw_is_container(t) && OidIsValid(cqlfdw_natural_type(t)))
 				out[n++] = cqlfdw_natural_type(t);
 			break;
 	}
@@ -695,7 +696,7 @@ text_form(CqlConvState *cs, const cql_type *t, cql_slice v)
 
 	if (cqlfdw_is_cql_text(t))
 		return cqlfdw_cql_cstring(cs, t, v);
-	if (is_container(t))
+	if (cqlfdw_is_container(t))
 	{
 		StringInfoData buf;
 

@@ -16,6 +16,7 @@
 /* in convert.c */
 extern Oid	cqlfdw_natural_type(const cql_type *t);
 extern bool cqlfdw_is_cql_text(const cql_type *t);
+extern bool cqlfdw_is_container(const cql_type *t);
 extern bool cqlfdw_empty_is_null(const cql_type *t, cql_slice v);
 /* an error naming the value, the column being converted and the table */
 extern void cqlfdw_value_error(CqlConvState *cs, int sqlstate, const char *what,
